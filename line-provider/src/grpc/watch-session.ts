@@ -1,0 +1,169 @@
+import { once } from 'node:events';
+
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { status as Status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+
+import type { EventRecord } from '../domain/event.js';
+import type { WatchEventsRequest, WatchEventsResponse } from '../gen/lineprovider/v1/line_provider.js';
+import type { EventStore } from '../store/event-store.js';
+import type { ResumePoint, WatchStart } from '../store/watch-types.js';
+import { Fifo } from './fifo.js';
+import {
+  changeMessage,
+  headerMessage,
+  heartbeatMessage,
+  snapshotEndMessage,
+  snapshotMessages,
+} from './watch-messages.js';
+
+export type WatchCall = ServerWritableStream<WatchEventsRequest, WatchEventsResponse>;
+
+/** Why a watch stream ended: the client left, it could not keep up, the server is stopping, or a bug. */
+export type CloseReason = 'cancelled' | 'overflow' | 'shutdown' | 'error';
+
+/** Settings of one watch stream (from Config). */
+export interface WatchSessionOptions {
+  readonly heartbeatMs: number;
+  readonly queueLimit: number;
+  readonly chunkSize: number;
+}
+
+/** How a session reports to its registry. */
+export interface WatchSessionHooks {
+  onQueueDepth(depth: number): void;
+  onClose(session: WatchSession, reason: CloseReason): void;
+}
+
+/**
+ * One WatchEvents stream. The start (snapshot or missed changes) comes from `store.watch`, which registers the
+ * session in the same synchronous step; live changes land in a bounded queue and a single pump writes everything
+ * in order, waiting for 'drain' whenever grpc-js says its buffer is full. A session whose queue would exceed the
+ * limit is closed at once (unsubscribed, queue freed) and ended with RESOURCE_EXHAUSTED.
+ */
+export class WatchSession {
+  private readonly queue = new Fifo<EventRecord>();
+  private readonly abort = new AbortController();
+  private wake: (() => void) | undefined;
+  private unsubscribe: () => void = () => undefined;
+  private closed = false;
+  /** The revision the client has once it read everything written so far; what a heartbeat carries. */
+  private writtenRevision = 0;
+
+  constructor(
+    private readonly call: WatchCall,
+    private readonly store: EventStore,
+    private readonly options: WatchSessionOptions,
+    private readonly logger: Logger,
+    private readonly hooks: WatchSessionHooks,
+  ) {}
+
+  /** Subscribes, then sends until the stream ends. Never rejects. */
+  async run(resume: ResumePoint | undefined): Promise<void> {
+    if (this.call.cancelled) {
+      this.close('cancelled');
+      return;
+    }
+    this.call.once('cancelled', () => this.close('cancelled'));
+    try {
+      const start = this.store.watch((change) => this.enqueue(change), resume);
+      this.unsubscribe = start.unsubscribe;
+      this.logger.debug(
+        { kind: start.kind, revision: start.revision, peer: this.call.getPeer() },
+        'watch opened',
+      );
+      await this.sendStart(start);
+      // How many live changes piled up while the start was written: a measure of how slow the client is.
+      this.logger.debug({ queued: this.queue.length }, 'watch start sent');
+      await this.sendLive();
+    } catch (error) {
+      // Once closed, a failed write or an aborted wait is just the stream going away.
+      if (this.closed) return;
+      this.logger.error({ err: error }, 'watch stream failed');
+      this.end(Status.INTERNAL, 'internal error', 'error');
+    }
+  }
+
+  /** Ends the stream with a status (UNAVAILABLE at shutdown, RESOURCE_EXHAUSTED on overflow). */
+  end(code: Status, details: string, reason: CloseReason): void {
+    if (!this.close(reason)) return;
+    // grpc-js's own 'error' listener turns this into the final status, after the messages already written.
+    this.call.emit('error', Object.assign(new Error(details), { code, details }));
+  }
+
+  private enqueue(change: EventRecord): void {
+    if (this.closed) return;
+    if (this.queue.length >= this.options.queueLimit) {
+      this.end(
+        Status.RESOURCE_EXHAUSTED,
+        `watcher too slow: more than ${this.options.queueLimit} changes waiting; reconnect to resync`,
+        'overflow',
+      );
+      return;
+    }
+    this.queue.push(change);
+    this.hooks.onQueueDepth(this.queue.length);
+    this.wake?.();
+  }
+
+  private async sendStart(start: WatchStart): Promise<void> {
+    await this.send(headerMessage(this.store.instanceId, start));
+    this.writtenRevision = start.revision;
+    if (start.kind === 'resumed') {
+      for (const change of start.changes) await this.sendChange(change);
+      return;
+    }
+    for (const chunk of snapshotMessages(start.events, this.options.chunkSize)) await this.send(chunk);
+    await this.send(snapshotEndMessage(start.revision));
+  }
+
+  private async sendLive(): Promise<void> {
+    while (!this.closed) {
+      const change = this.queue.shift();
+      if (change !== undefined) {
+        await this.sendChange(change);
+      } else if (await this.idle()) {
+        await this.send(heartbeatMessage(this.writtenRevision));
+      }
+    }
+  }
+
+  private async sendChange(change: EventRecord): Promise<void> {
+    await this.send(changeMessage(change));
+    this.writtenRevision = change.revision;
+  }
+
+  private async send(message: WatchEventsResponse): Promise<void> {
+    if (this.closed) throw new Error('watch closed');
+    if (!this.call.write(message)) {
+      await once(this.call, 'drain', { signal: this.abort.signal });
+    }
+  }
+
+  /** Waits for a change or for the heartbeat interval; true when the interval passed with nothing to send. */
+  private idle(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = undefined;
+        resolve(true);
+      }, this.options.heartbeatMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve(false);
+      };
+    });
+  }
+
+  /** Unsubscribes and frees the queue; false when already closed. */
+  private close(reason: CloseReason): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.unsubscribe();
+    this.queue.clear();
+    this.abort.abort();
+    this.wake?.();
+    this.hooks.onClose(this, reason);
+    return true;
+  }
+}
