@@ -1,0 +1,94 @@
+import type { BetStatus, BetView } from '../domain/bet.js';
+import { isoUtc, type Queryable } from './sql.js';
+
+const VIEW = `bet_id::text AS bet_id, event_id, amount::text AS amount, coefficient::text AS coefficient,
+  status, ${isoUtc('created_at')} AS created_at, ${isoUtc('settled_at')} AS settled_at`;
+
+export interface NewBet {
+  eventId: string;
+  /** Two-place decimal string. */
+  amount: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/**
+ * Inserts the bet only if its event is open at this instant, with the coefficient in force. FOR SHARE
+ * makes a concurrent finish of the event wait for this insert (the foreign key alone takes FOR KEY
+ * SHARE, which does not conflict with the status update), and a waiting insert re-checks the status.
+ * Returns undefined when nothing was inserted: the event is not open, or the key was already used.
+ */
+export async function insertBet(db: Queryable, bet: NewBet): Promise<BetView | undefined> {
+  const conflict = bet.idempotencyKey === null ? '' : 'ON CONFLICT (idempotency_key) DO NOTHING';
+  const rows = await db.query<BetView>(
+    `INSERT INTO bets (event_id, amount, coefficient, idempotency_key, request_hash)
+     SELECT e.id, ?::numeric, e.coefficient, ?, ? FROM events e
+      WHERE e.id = ? AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
+      FOR SHARE
+     ${conflict}
+     RETURNING ${VIEW}`,
+    [bet.amount, bet.idempotencyKey, bet.requestHash, bet.eventId],
+  );
+  return rows[0];
+}
+
+/** The bet stored under an idempotency key, with the hash of the request that created it. */
+export async function findByIdempotencyKey(
+  db: Queryable,
+  key: string,
+): Promise<(BetView & { request_hash: string | null }) | undefined> {
+  const rows = await db.query<BetView & { request_hash: string | null }>(
+    `SELECT ${VIEW}, request_hash FROM bets WHERE idempotency_key = ?`,
+    [key],
+  );
+  return rows[0];
+}
+
+export interface BetFilter {
+  status?: BetStatus | undefined;
+  eventId?: string | undefined;
+  /** Keyset position: only bets older than this internal id. */
+  beforeId?: string | undefined;
+  limit: number;
+}
+
+/** Newest first by internal id; one more row than asked tells whether a next page exists. */
+export async function listBets(
+  db: Queryable,
+  f: BetFilter,
+): Promise<{ bets: BetView[]; nextBeforeId: string | undefined }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (f.status !== undefined) add('status = ?', f.status);
+  if (f.eventId !== undefined) add('event_id = ?', f.eventId);
+  if (f.beforeId !== undefined) add('id < ?::bigint', f.beforeId);
+  const rows = await db.query<BetView & { id: string }>(
+    `SELECT id::text AS id, ${VIEW} FROM bets
+     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY bets.id DESC LIMIT ?`,
+    [...params, f.limit + 1],
+  );
+  const more = rows.length > f.limit;
+  const page = rows.slice(0, f.limit);
+  return {
+    bets: page.map((row) => toView(row)),
+    nextBeforeId: more ? page[page.length - 1]?.id : undefined,
+  };
+}
+
+/** The public fields of a bet row (drops internal columns such as id and request_hash). */
+export function toView(row: BetView): BetView {
+  return {
+    bet_id: row.bet_id,
+    event_id: row.event_id,
+    amount: row.amount,
+    coefficient: row.coefficient,
+    status: row.status,
+    created_at: row.created_at,
+    settled_at: row.settled_at,
+  };
+}

@@ -1,0 +1,41 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { Logger } from 'pino';
+import { BetEntity, EventEntity } from './entities.js';
+import { Migration20250101000000Init } from './migrations/Migration20250101000000Init.js';
+
+/** Committed migrations, in order; listed here so nothing depends on globbing files at run time. */
+const migrations = [{ name: 'Migration20250101000000Init', class: Migration20250101000000Init }];
+
+/** Any number: several replicas may start at once; the lock makes them migrate one after another. */
+const MIGRATION_LOCK = 7_346_001;
+
+export interface OrmOptions {
+  url: string;
+  poolSize: number;
+  logger: Logger;
+}
+
+/** Connects MikroORM (PostgreSQL) with bet-maker's entities; no decorators, no metadata reflection. */
+export async function createOrm(opts: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl: opts.url,
+    entities: [EventEntity, BetEntity],
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: false },
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, silent: true },
+    pool: { min: 0, max: opts.poolSize },
+    // A dropped connection must not crash the process: the pool replaces it.
+    driverOptions: { connection: { keepAlive: true } },
+    logger: (message) => opts.logger.debug({ orm: true }, message),
+  });
+}
+
+/** Runs pending migrations inside one transaction that holds an advisory lock. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  const knex = orm.em.getConnection().getKnex();
+  await knex.transaction(async (trx) => {
+    await trx.raw('SELECT pg_advisory_xact_lock(?)', [MIGRATION_LOCK]);
+    await orm.migrator.up({ transaction: trx });
+  });
+}

@@ -1,0 +1,57 @@
+import type { EventStatus } from '../domain/bet.js';
+import type { Queryable } from './sql.js';
+
+/**
+ * Settles one keyset batch of an event's pending bets. SKIP LOCKED divides the work between replicas;
+ * `id > afterId` never re-scans rows settled by earlier batches (their dead index entries included).
+ */
+export async function settleBatch(
+  db: Queryable,
+  eventId: string,
+  outcome: 'WON' | 'LOST',
+  afterId: string,
+  limit: number,
+): Promise<{ count: number; lastId: string | null }> {
+  const rows = await db.query<{ count: number; last_id: string | null }>(
+    `WITH batch AS (
+       SELECT id FROM bets
+        WHERE event_id = ? AND status = 'PENDING' AND id > ?::bigint
+        ORDER BY id LIMIT ? FOR UPDATE SKIP LOCKED
+     ), done AS (
+       UPDATE bets b SET status = ?, settled_at = now() FROM batch WHERE b.id = batch.id RETURNING b.id
+     )
+     SELECT count(*)::int AS count, max(id)::text AS last_id FROM done`,
+    [eventId, afterId, limit, outcome],
+  );
+  const row = rows[0];
+  return { count: row?.count ?? 0, lastId: row?.last_id ?? null };
+}
+
+/** Marks a finished event settled once none of its bets is pending (rows locked elsewhere count). */
+export async function markSettled(db: Queryable, eventId: string): Promise<boolean> {
+  const rows = await db.query<{ id: string }>(
+    `UPDATE events SET settled_at = now()
+      WHERE id = ? AND status <> 'NEW' AND settled_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM bets WHERE event_id = ? AND status = 'PENDING')
+      RETURNING id`,
+    [eventId, eventId],
+  );
+  return rows.length > 0;
+}
+
+/** The sweeper's work: finished events not marked settled, or with any bet still pending. */
+export async function finishedWithPendingWork(db: Queryable): Promise<{ id: string; status: EventStatus }[]> {
+  return db.query<{ id: string; status: EventStatus }>(
+    `SELECT e.id, e.status FROM events e
+      WHERE e.status <> 'NEW'
+        AND (e.settled_at IS NULL
+             OR EXISTS (SELECT 1 FROM bets b WHERE b.event_id = e.id AND b.status = 'PENDING'))
+      ORDER BY e.id`,
+  );
+}
+
+/** Status of one event, if known. */
+export async function eventStatus(db: Queryable, id: string): Promise<EventStatus | undefined> {
+  const rows = await db.query<{ status: EventStatus }>('SELECT status FROM events WHERE id = ?', [id]);
+  return rows[0]?.status;
+}

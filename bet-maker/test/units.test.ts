@@ -1,0 +1,97 @@
+import test from 'ava';
+import { loadConfig } from '../src/config.js';
+import { formatCents, parseDecimal, parseDecimalNumber } from '../src/domain/decimal.js';
+import { decodeCursor, encodeCursor } from '../src/http/cursor.js';
+import { backoffDelay, retryUntilDone, type Clock } from '../src/watch/backoff.js';
+import { EventCache } from '../src/watch/event-cache.js';
+
+test('when random is fixed, then the backoff doubles up to the cap with full jitter', (t) => {
+  const opts = { minMs: 100, maxMs: 1_000 };
+  t.deepEqual(
+    [0, 1, 2, 3, 4, 10, 1_000].map((a) => backoffDelay(a, opts, () => 0.999999)),
+    [99, 199, 399, 799, 999, 999, 999],
+  );
+  t.is(
+    backoffDelay(5, opts, () => 0),
+    0,
+  );
+  t.is(
+    backoffDelay(1, opts, () => 0.5),
+    100,
+  );
+});
+
+test('when a write keeps failing, then it is retried with backoff until it succeeds', async (t) => {
+  const slept: number[] = [];
+  const clock: Clock = {
+    random: () => 0.5,
+    sleep: (ms) => {
+      slept.push(ms);
+      return Promise.resolve();
+    },
+  };
+  let calls = 0;
+  const value = await retryUntilDone(
+    () => (++calls < 4 ? Promise.reject(new Error('down')) : Promise.resolve('ok')),
+    { minMs: 10, maxMs: 1_000, clock, signal: new AbortController().signal, onError: () => {} },
+  );
+  t.is(value, 'ok');
+  t.deepEqual(slept, [10, 10, 20]);
+});
+
+test('when decimals are parsed, then only plain two-place decimals are hundredths', (t) => {
+  t.is(parseDecimal('10'), 1000n);
+  t.is(parseDecimal('10.5'), 1050n);
+  t.is(parseDecimal('0.01'), 1n);
+  t.is(parseDecimalNumber(10.5), 1050n);
+  t.is(parseDecimalNumber(0.1 + 0.2), 'more than two decimal places');
+  for (const bad of ['', '.5', '1.', '+1', '-1', ' 1', '1e2', '0x10', '01', 'NaN', 'Infinity', '1,5']) {
+    t.is(typeof parseDecimal(bad), 'string', bad);
+  }
+  t.is(parseDecimalNumber(Number.NaN), 'not a decimal');
+  t.is(parseDecimalNumber(1e21), 'not a decimal');
+  t.is(formatCents(1050n), '10.50');
+  t.is(formatCents(5n), '0.05');
+});
+
+test('when a cursor is tampered with, then it is refused', (t) => {
+  t.is(decodeCursor(encodeCursor('42')), '42');
+  for (const bad of ['', 'x', encodeCursor('-1'), encodeCursor('99999999999999999999'), 'e30', 'bnVsbA']) {
+    t.throws(() => decodeCursor(bad), { message: 'Invalid cursor.' }, bad);
+  }
+});
+
+test('when the cache body is read, then it is rebuilt only on change or when a deadline passes', (t) => {
+  const cache = new EventCache();
+  const ev = (id: string, at: number, status: 'NEW' | 'FINISHED_WIN' = 'NEW') => ({
+    id,
+    coefficient: '1.50',
+    deadline: new Date(at),
+    status,
+    revision: '1',
+  });
+  cache.replace([ev('a', 2_000), ev('b', 1_000)]);
+  const first = cache.bodyAt(0);
+  t.is(cache.bodyAt(500), first);
+  const ids = (JSON.parse(cache.bodyAt(1_000).json) as { event_id: string }[]).map((e) => e.event_id);
+  t.deepEqual(ids, ['a']);
+  cache.apply([ev('a', 2_000, 'FINISHED_WIN')]);
+  t.is(cache.bodyAt(1_500).json, '[]');
+});
+
+test('when the environment is empty, then the documented defaults apply; bad values fail fast', (t) => {
+  const c = loadConfig({});
+  t.like(c, {
+    port: 8001,
+    host: '0.0.0.0',
+    databaseUrl: undefined,
+    lineProviderUrl: '127.0.0.1:50051',
+    dataDir: './.data',
+    settlementBatchSize: 5_000,
+    sweeperIntervalMs: 30_000,
+  });
+  t.is(loadConfig({ PORT: '' }).port, 8001);
+  t.throws(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x' }), {
+    message: /PORT[\s\S]*DATABASE_URL/,
+  });
+});
