@@ -1,15 +1,24 @@
-import { Server, ServerCredentials, status as Status } from '@grpc/grpc-js';
+import type { ServerCredentials } from '@grpc/grpc-js';
+import { Server, status as Status } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 
 import type { Config } from './config.js';
 import { LineProviderServiceService } from './gen/lineprovider/v1/line_provider.js';
+import { AccessControl } from './grpc/access.js';
+import { serverCredentials } from './grpc/credentials.js';
 import { addReflection } from './grpc/reflection.js';
 import { serverOptions } from './grpc/server-options.js';
 import { createLineProviderService } from './grpc/service.js';
+import { withSharedWatchEncoding } from './grpc/watch-messages.js';
 import { WatchRegistry } from './grpc/watch-registry.js';
+import { MetricsServer } from './metrics/http-server.js';
+import type { LineProviderMetrics } from './metrics/metrics.js';
+import { createMetrics } from './metrics/metrics.js';
 import { EventStore } from './store/event-store.js';
+import type { FileJournal, FileJournalOptions } from './store/file-journal/file-journal.js';
+import { openFileJournal } from './store/file-journal/open.js';
 
 export { EventStore } from './store/event-store.js';
 export type { WatchMetrics } from './grpc/watch-registry.js';
@@ -23,23 +32,33 @@ export interface AppDeps {
   readonly logger?: Logger;
   /** Default: an empty in-memory store with `config.changeRingSize`. */
   readonly store?: EventStore;
+  /** Journal settings when `config.dataDir` is set (a file system, compaction thresholds); default FileJournal's. */
+  readonly journal?: Omit<FileJournalOptions, 'observer'>;
 }
 
 /** A line-provider that is not listening until `start()`. */
 export interface App {
   /** The events; tests and the demo seed call its mutation methods directly. */
   readonly store: EventStore;
-  /** Random per process: tells watchers the memory was replaced. */
+  /** Random per process: tells watchers the memory was replaced (even when the journal restored it). */
   readonly instanceId: string;
   /** The open watch streams: `metrics`, and a 'closed' event per stream. */
   readonly watchers: WatchRegistry;
+  /** Every metric, in this app's own registry. */
+  readonly metrics: LineProviderMetrics;
   /** The bound port once `start()` resolved. */
   readonly port: number | undefined;
-  /** Binds `config.host:config.port` (0 picks a free port) and reports SERVING. */
+  /** The bound port of `GET /metrics` once `start()` resolved; undefined when `config.metricsPort` is null. */
+  readonly metricsPort: number | undefined;
+  /**
+   * Replays the journal when `config.dataDir` is set, binds the metrics port and `config.host:config.port` (0
+   * picks a free port), then reports SERVING. Rejects (having released what it took) when any step fails.
+   */
   start(): Promise<{ port: number }>;
   /**
    * Reports NOT_SERVING, ends every watch stream with UNAVAILABLE, then waits up to `config.shutdownGraceMs` for
-   * calls to finish before closing every connection. Safe to call more than once.
+   * calls to finish before closing every connection; then closes the metrics server and the journal. Safe to call
+   * more than once.
    */
   stop(): Promise<void>;
 }
@@ -48,6 +67,11 @@ export interface App {
 export function createApp(config: Config, deps: AppDeps = {}): App {
   const logger = deps.logger ?? pino({ level: config.logLevel });
   const store = deps.store ?? new EventStore({ changeRingSize: config.changeRingSize });
+  const metrics = createMetrics({
+    eventsByStatus: () => store.countByStatus(),
+    revision: () => store.revision,
+    watchers: () => ({ ...watchers.metrics, currentQueueDepth: watchers.currentQueueDepth }),
+  });
   const watchers = new WatchRegistry(
     store,
     {
@@ -56,19 +80,34 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       chunkSize: config.snapshotChunkSize,
     },
     logger,
+    metrics.watch,
   );
+  const access = new AccessControl(config);
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   const server = new Server(serverOptions(config.keepalive));
-  server.addService(LineProviderServiceService, createLineProviderService({ store, watchers, logger }));
+  server.addService(
+    withSharedWatchEncoding(LineProviderServiceService),
+    createLineProviderService({ store, watchers, logger, access, metrics }),
+  );
   health.addToServer(server);
   addReflection(server);
+  const metricsServer = config.metricsPort === null ? undefined : new MetricsServer(metrics.registry, logger);
 
   const setHealth = (status: 'SERVING' | 'NOT_SERVING'): void => {
     health.setStatus('', status);
     health.setStatus(SERVICE_NAME, status);
   };
   let boundPort: number | undefined;
+  let boundMetricsPort: number | undefined;
+  let journal: FileJournal | undefined;
   let stopping: Promise<void> | undefined;
+
+  const restore = async (dataDir: string): Promise<void> => {
+    const opened = await openFileJournal(dataDir, logger, { ...deps.journal, observer: metrics.journal });
+    journal = opened.journal;
+    store.restore(opened, opened.journal);
+    logger.info({ dataDir, events: opened.records.length, revision: opened.revision }, 'journal replayed');
+  };
 
   const shutdown = async (): Promise<void> => {
     setHealth('NOT_SERVING');
@@ -85,6 +124,9 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
         resolve(true);
       });
     });
+    await metricsServer?.close();
+    // Last: every call that could append has ended.
+    await journal?.close();
     logger.info({ graceful, ms: Math.round(performance.now() - started) }, 'line-provider stopped');
   };
 
@@ -92,14 +134,36 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     store,
     instanceId: store.instanceId,
     watchers,
+    metrics,
     get port() {
       return boundPort;
     },
+    get metricsPort() {
+      return boundMetricsPort;
+    },
     async start() {
-      boundPort = await bind(server, config.host, config.port);
+      try {
+        if (config.dataDir !== undefined) await restore(config.dataDir);
+        if (metricsServer !== undefined && config.metricsPort !== null) {
+          boundMetricsPort = await metricsServer.listen(config.host, config.metricsPort);
+        }
+        boundPort = await bind(server, config.host, config.port, serverCredentials(config.tls));
+      } catch (error) {
+        await metricsServer?.close();
+        await journal?.close();
+        throw error;
+      }
       setHealth('SERVING');
       logger.info(
-        { host: config.host, port: boundPort, instanceId: store.instanceId },
+        {
+          host: config.host,
+          port: boundPort,
+          metricsPort: boundMetricsPort,
+          instanceId: store.instanceId,
+          tls: config.tls === undefined ? 'off' : config.tls.clientCaFile === undefined ? 'on' : 'mutual',
+          tokenRequired: access.protects,
+          durable: config.dataDir !== undefined,
+        },
         'line-provider listening',
       );
       return { port: boundPort };
@@ -111,11 +175,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   };
 }
 
-function bind(server: Server, host: string, port: number): Promise<number> {
+function bind(server: Server, host: string, port: number, credentials: ServerCredentials): Promise<number> {
   // An IPv6 literal needs brackets in a host:port address.
   const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, boundPort) => {
+    server.bindAsync(address, credentials, (error, boundPort) => {
       if (error === null) resolve(boundPort);
       else reject(error);
     });

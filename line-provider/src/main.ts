@@ -6,17 +6,21 @@ import { ConfigError, loadConfig } from './config.js';
 import { seedDemoEvents } from './seed.js';
 
 // Entry point: configuration, the app, demo data if asked, signals. Nothing else lives here.
+// Every setting is an environment variable, documented with its default in config.ts (LINE_PROVIDER_PORT,
+// LINE_PROVIDER_DATA_DIR for the journal, LINE_PROVIDER_ADMIN_TOKEN / LINE_PROVIDER_READ_TOKEN, LINE_PROVIDER_TLS_*,
+// LINE_PROVIDER_METRICS_PORT, ...); an invalid one stops the start with exit code 2 and a message naming it.
 const config = loadConfigOrExit();
 const logger = pino({ level: config.logLevel });
 const app = createApp(config, { logger });
 
+// Start fails on a damaged journal, an unreadable TLS file or a port in use; the message says which.
 const { port } = await app.start().catch((error: unknown) => {
-  logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}`);
+  logger.fatal({ err: error }, `line-provider cannot start: ${(error as Error).message}`);
   process.exit(1);
 });
 if (config.seedDemo || process.argv.includes('--seed-demo')) {
-  await seedDemoEvents(app.store);
-  logger.info({ events: app.store.size }, 'demo events seeded');
+  const added = await seedDemoEvents(app.store);
+  logger.info({ added, events: app.store.size }, 'demo events seeded');
 }
 logger.info(`line-provider ready on ${config.host}:${port}`);
 

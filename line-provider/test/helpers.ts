@@ -59,9 +59,13 @@ type UnaryMethod<Req, Res> = (
   cb: Callback<Res>,
 ) => unknown;
 
-function unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+function unary<Req, Res>(
+  method: UnaryMethod<Req, Res>,
+  request: Req,
+  metadata: Metadata = new Metadata(),
+): Promise<Res> {
   return new Promise((resolve, reject) => {
-    method(request, new Metadata(), {}, (error, response) =>
+    method(request, metadata, { deadline: Date.now() + 10_000 }, (error, response) =>
       error === null ? resolve(response) : reject(error),
     );
   });
@@ -82,21 +86,38 @@ export function buildCreate(overrides: Partial<CreateEventRequest> = {}): Create
   };
 }
 
-/** Promise-returning calls on the generated client. */
+/** Call metadata, e.g. `metadataOf({ authorization: 'Bearer x' })`. */
+export function metadataOf(entries: Record<string, string> = {}): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
+}
+
+/** Promise-returning calls on the generated client (10 s deadline); `metadata` carries a token when needed. */
 export const rpc = {
-  create: async (client: LineProviderServiceClient, request: CreateEventRequest): Promise<Event> =>
-    eventOf(await unary(client.createEvent.bind(client), request)),
-  get: async (client: LineProviderServiceClient, eventId: string): Promise<Event> =>
-    eventOf(await unary(client.getEvent.bind(client), { eventId })),
+  create: async (
+    client: LineProviderServiceClient,
+    request: CreateEventRequest,
+    metadata?: Metadata,
+  ): Promise<Event> => eventOf(await unary(client.createEvent.bind(client), request, metadata)),
+  get: async (client: LineProviderServiceClient, eventId: string, metadata?: Metadata): Promise<Event> =>
+    eventOf(await unary(client.getEvent.bind(client), { eventId }, metadata)),
   list: (
     client: LineProviderServiceClient,
     request: Partial<ListEventsRequest> = {},
+    metadata?: Metadata,
   ): Promise<ListEventsResponse> =>
-    unary(client.listEvents.bind(client), { pageSize: 0, pageToken: '', ...request }),
-  update: async (client: LineProviderServiceClient, request: UpdateEventRequest): Promise<Event> =>
-    eventOf(await unary(client.updateEvent.bind(client), request)),
-  finish: async (client: LineProviderServiceClient, request: UpdateEventStatusRequest): Promise<Event> =>
-    eventOf(await unary(client.updateEventStatus.bind(client), request)),
+    unary(client.listEvents.bind(client), { pageSize: 0, pageToken: '', ...request }, metadata),
+  update: async (
+    client: LineProviderServiceClient,
+    request: UpdateEventRequest,
+    metadata?: Metadata,
+  ): Promise<Event> => eventOf(await unary(client.updateEvent.bind(client), request, metadata)),
+  finish: async (
+    client: LineProviderServiceClient,
+    request: UpdateEventStatusRequest,
+    metadata?: Metadata,
+  ): Promise<Event> => eventOf(await unary(client.updateEventStatus.bind(client), request, metadata)),
 };
 
 /** Resolves when the next watch stream ends on the server, with why. */
@@ -108,8 +129,9 @@ export function nextClose(app: App): Promise<{ readonly reason: CloseReason }> {
 export function watch(
   client: LineProviderServiceClient,
   request: Partial<WatchEventsRequest> = {},
+  metadata: Metadata = new Metadata(),
 ): ClientReadableStream<WatchEventsResponse> {
-  return client.watchEvents({ resumeInstanceId: '', resumeRevision: '0', ...request });
+  return client.watchEvents({ resumeInstanceId: '', resumeRevision: '0', ...request }, metadata);
 }
 
 export { StreamReader } from './stream-reader.js';

@@ -8,7 +8,7 @@ import type { ResumePoint } from '../store/watch-types.js';
 import type { CloseReason, WatchCall, WatchSessionOptions } from './watch-session.js';
 import { WatchSession } from './watch-session.js';
 
-/** Counters of the watch streams, for tests and (later) metrics. */
+/** Counters of the watch streams, for tests; metrics count through a {@link WatchObserver}. */
 export interface WatchMetrics {
   /** Streams open now. */
   readonly active: number;
@@ -19,6 +19,20 @@ export interface WatchMetrics {
   /** The deepest any live queue has been; bounded by the queue limit. */
   readonly maxQueueDepth: number;
 }
+
+/** Notified of every stream's life, for metrics. */
+export interface WatchObserver {
+  opened(): void;
+  closed(reason: CloseReason): void;
+  /** One change message written to a stream (replayed on resume, or live). */
+  changeSent(): void;
+}
+
+const NO_OBSERVER: WatchObserver = {
+  opened: () => undefined,
+  closed: () => undefined,
+  changeSent: () => undefined,
+};
 
 /** Emitted once per stream when it ends, with why. */
 export interface WatchRegistryEvents {
@@ -36,8 +50,16 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
     private readonly store: EventStore,
     private readonly options: WatchSessionOptions,
     private readonly logger: Logger,
+    private readonly observer: WatchObserver = NO_OBSERVER,
   ) {
     super();
+  }
+
+  /** The deepest queue of the open streams right now (how far behind the slowest watcher is). */
+  get currentQueueDepth(): number {
+    let deepest = 0;
+    for (const session of this.sessions) deepest = Math.max(deepest, session.queueDepth);
+    return deepest;
   }
 
   get metrics(): WatchMetrics {
@@ -49,16 +71,19 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
     };
   }
 
-  /** Serves one WatchEvents call until it ends. */
-  serve(call: WatchCall, resume: ResumePoint | undefined): void {
-    const session = new WatchSession(call, this.store, this.options, this.logger, {
+  /** Serves one WatchEvents call until it ends; `requestId` (the caller's x-request-id) goes into its log lines. */
+  serve(call: WatchCall, resume: ResumePoint | undefined, requestId?: string): void {
+    const logger = requestId === undefined ? this.logger : this.logger.child({ requestId });
+    const session = new WatchSession(call, this.store, this.options, logger, {
       onQueueDepth: (depth) => {
         this.maxDepth = Math.max(this.maxDepth, depth);
       },
-      onClose: (closed, reason) => this.onClose(closed, reason, call.getPeer()),
+      onChangeSent: () => this.observer.changeSent(),
+      onClose: (closed, reason) => this.onClose(closed, reason, call.getPeer(), logger),
     });
     this.sessions.add(session);
     this.openedCount += 1;
+    this.observer.opened();
     void session.run(resume);
   }
 
@@ -67,13 +92,14 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
     for (const session of this.sessions) session.end(code, details, 'shutdown');
   }
 
-  private onClose(session: WatchSession, reason: CloseReason, peer: string): void {
+  private onClose(session: WatchSession, reason: CloseReason, peer: string, logger: Logger): void {
     this.sessions.delete(session);
+    this.observer.closed(reason);
     if (reason === 'overflow') {
       this.droppedCount += 1;
-      this.logger.warn({ peer, queueLimit: this.options.queueLimit }, 'watcher dropped: too slow');
+      logger.warn({ peer, queueLimit: this.options.queueLimit }, 'watcher dropped: too slow');
     } else {
-      this.logger.debug({ peer, reason }, 'watch closed');
+      logger.debug({ peer, reason }, 'watch closed');
     }
     this.emit('closed', { reason });
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { NotFoundError } from '../domain/errors.js';
-import type { EventRecord, FinalStatus } from '../domain/event.js';
+import type { EventRecord, EventStatus, FinalStatus } from '../domain/event.js';
 import type { Plan } from '../domain/transitions.js';
 import { planCreate, planFinish, planUpdate } from '../domain/transitions.js';
 import {
@@ -12,13 +12,14 @@ import {
   parseNewEventId,
 } from '../domain/validation.js';
 import { ChangeRing } from './change-ring.js';
+import { CommitQueue } from './commit-queue.js';
 import type { Journal } from './journal.js';
 import { memoryOnly } from './journal.js';
-import { SortedRecords } from './sorted-records.js';
-import type { CreateEventInput, MutationResult, UpdateEventInput } from './inputs.js';
+import { EventIndex } from './event-index.js';
+import type { CreateEventInput, MutationResult, RestoredState, UpdateEventInput } from './inputs.js';
 import type { ChangeListener, ResumePoint, WatchStart } from './watch-types.js';
 
-export type { CreateEventInput, MutationResult, UpdateEventInput } from './inputs.js';
+export type { CreateEventInput, MutationResult, RestoredState, UpdateEventInput } from './inputs.js';
 
 /** Options of {@link EventStore}; every one has a default. */
 export interface EventStoreOptions {
@@ -34,24 +35,24 @@ export interface EventStoreOptions {
 
 /**
  * The events, in memory, with a global revision. Each change increments the revision, stamps the event with it,
- * goes to the journal, then is applied and published to watchers in the same synchronous step. Mutations are
- * serialised (one at a time, in call order) so that an asynchronous journal cannot reorder or interleave them.
+ * goes to the journal, then is applied and published to watchers in one synchronous step. Mutations are decided
+ * one at a time, in call order, each against the newest decided state (including changes still being journaled,
+ * see {@link CommitQueue}); they are made durable and applied in revision order, and a mutation answers only once
+ * its change (or, for a no-op or an error, everything decided before it) is applied.
  */
 export class EventStore {
   readonly instanceId: string;
-  private readonly byId = new Map<string, EventRecord>();
-  private readonly sorted = new SortedRecords();
+  private readonly events = new EventIndex();
   private readonly ring: ChangeRing;
   private readonly listeners = new Set<ChangeListener>();
-  private readonly journal: Journal;
+  private commits: CommitQueue;
   private readonly generateId: () => string;
   private currentRevision = 0;
-  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: EventStoreOptions = {}) {
     this.instanceId = options.instanceId ?? randomUUID();
     this.ring = new ChangeRing(options.changeRingSize ?? 10_000);
-    this.journal = options.journal ?? memoryOnly;
+    this.commits = new CommitQueue(options.journal ?? memoryOnly, (record) => this.apply(record));
     this.generateId = options.generateId ?? randomUUID;
   }
 
@@ -61,7 +62,12 @@ export class EventStore {
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.events.size;
+  }
+
+  /** Events per status, for metrics. */
+  countByStatus(): Readonly<Record<EventStatus, number>> {
+    return this.events.countByStatus();
   }
 
   /** Watchers currently registered. */
@@ -71,20 +77,25 @@ export class EventStore {
 
   /** The event, or {@link NotFoundError}. Validates the id first. */
   get(eventId: string): EventRecord {
-    const event = this.byId.get(parseEventId(eventId));
+    const event = this.events.get(parseEventId(eventId));
     if (event === undefined) throw new NotFoundError(eventId);
     return event;
   }
 
+  /** Whether an event with this id is stored (changes still being journaled do not count). */
+  has(eventId: string): boolean {
+    return this.events.get(eventId) !== undefined;
+  }
+
   /** Up to `limit` events ordered by id, after `afterId`. */
   list(afterId: string | undefined, limit: number): { events: EventRecord[]; more: boolean } {
-    const { records, more } = this.sorted.page(afterId, limit);
+    const { records, more } = this.events.page(afterId, limit);
     return { events: records, more };
   }
 
   /** Every event ordered by id. */
   all(): EventRecord[] {
-    return this.sorted.all();
+    return this.events.all();
   }
 
   /** Adds a NEW event; the same content again returns the stored event unchanged (ALREADY_EXISTS otherwise). */
@@ -95,7 +106,7 @@ export class EventStore {
       deadlineMs: parseDeadline(input.deadline),
       status: 'NEW' as const,
     };
-    return this.mutate(() => planCreate(this.byId.get(wanted.eventId), wanted));
+    return this.mutate(() => planCreate(this.newest(wanted.eventId), wanted));
   }
 
   /** Changes the coefficient and/or deadline of a NEW event (FAILED_PRECONDITION once finished). */
@@ -105,14 +116,14 @@ export class EventStore {
       ...(input.coefficient === undefined ? {} : { coefficient: parseCoefficient(input.coefficient) }),
       ...(input.deadline === undefined ? {} : { deadlineMs: parseDeadline(input.deadline) }),
     };
-    return this.mutate(() => planUpdate(this.get(id), patch));
+    return this.mutate(() => planUpdate(this.existing(id), patch));
   }
 
   /** Finishes an event; the same final status again is a no-op, any other change FAILED_PRECONDITION. */
   async finish(eventId: string, status: FinalStatus): Promise<MutationResult> {
     const id = parseEventId(eventId);
     const target = parseFinalStatus(status);
-    return this.mutate(() => planFinish(this.get(id), target));
+    return this.mutate(() => planFinish(this.existing(id), target));
   }
 
   /**
@@ -133,27 +144,60 @@ export class EventStore {
       const changes = this.ring.since(resume.revision, revision);
       if (changes !== undefined) return { kind: 'resumed', revision: resume.revision, changes, unsubscribe };
     }
-    return { kind: 'snapshot', revision, events: this.sorted.all(), unsubscribe };
+    return { kind: 'snapshot', revision, events: this.events.all(), unsubscribe };
+  }
+
+  /**
+   * Loads the state a journal replay rebuilt and sends every later change to `journal`. Nothing is published: no
+   * watcher can exist yet. Only for a store that is still empty, with no watcher and no change in flight.
+   */
+  restore(state: RestoredState, journal: Journal): void {
+    if (
+      this.events.size > 0 ||
+      this.currentRevision > 0 ||
+      this.listeners.size > 0 ||
+      this.commits.size > 0
+    ) {
+      throw new Error('restore() needs an empty store without watchers: replay the journal before serving');
+    }
+    const records = [...state.records].map((record) => Object.freeze({ ...record }));
+    const beyond = records.find((record) => record.revision > state.revision);
+    if (beyond !== undefined)
+      throw new Error(`event ${beyond.eventId} is newer than revision ${state.revision}`);
+    this.events.load(records);
+    this.currentRevision = state.revision;
+    this.commits = new CommitQueue(journal, (record) => this.apply(record));
   }
 
   private mutate(decide: () => Plan): Promise<MutationResult> {
-    const run = async (): Promise<MutationResult> => {
-      const plan = decide();
-      if (!plan.changed) return { event: plan.event, changed: false };
-      const record: EventRecord = Object.freeze({ ...plan.next, revision: this.currentRevision + 1 });
-      await this.journal.append(record);
-      this.apply(record);
-      return { event: record, changed: true };
-    };
-    const result = this.tail.then(run);
-    // The next mutation waits for this one whatever its outcome.
-    this.tail = result.catch(() => undefined);
-    return result;
+    let plan: Plan;
+    try {
+      plan = decide();
+    } catch (error) {
+      return this.commits.barrier().then(() => Promise.reject(error as Error));
+    }
+    if (!plan.changed) {
+      const { event } = plan;
+      return this.commits.barrier().then(() => ({ event, changed: false }));
+    }
+    const revision = (this.commits.lastRevision ?? this.currentRevision) + 1;
+    const record: EventRecord = Object.freeze({ ...plan.next, revision });
+    return this.commits.submit(record).then(() => ({ event: record, changed: true }));
+  }
+
+  /** The newest decided record, in flight or applied. */
+  private newest(eventId: string): EventRecord | undefined {
+    return this.commits.latest(eventId) ?? this.events.get(eventId);
+  }
+
+  private existing(eventId: string): EventRecord {
+    const event = this.newest(eventId);
+    if (event === undefined) throw new NotFoundError(eventId);
+    return event;
   }
 
   private apply(record: EventRecord): void {
-    this.byId.set(record.eventId, record);
-    this.sorted.upsert(record);
+    this.events.put(record);
     this.currentRevision = record.revision;
     this.ring.push(record);
     for (const listener of this.listeners) listener(record);

@@ -20,3 +20,11 @@ export interface MutationResult {
   readonly event: EventRecord;
   readonly changed: boolean;
 }
+
+/** What a journal replay hands to `EventStore.restore`. */
+export interface RestoredState {
+  /** Every event, each with the revision it was last written at. */
+  readonly records: Iterable<EventRecord>;
+  /** The global revision: the newest change, which may be newer than every record's (none is ever lost). */
+  readonly revision: number;
+}
