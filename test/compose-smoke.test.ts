@@ -223,7 +223,12 @@ async function startStack(log: (line: string) => void): Promise<void> {
     { timeoutMs: 60_000, intervalMs: 200, describe: () => betMaker.proc!.output().slice(-3000) },
   );
   if (ready === 'exited') throw new Error(`bet-maker exited:\n${betMaker.proc!.output().slice(-3000)}`);
-  state.lineProvider = lineProviderClient(`127.0.0.1:${state.running.get('line-provider')!.hostPort}`);
+  const provider = state.running.get('line-provider')!;
+  // The writes need the admin token that compose gives line-provider, as a user's grpcurl would.
+  state.lineProvider = lineProviderClient(
+    `127.0.0.1:${provider.hostPort}`,
+    provider.env.LINE_PROVIDER_ADMIN_TOKEN,
+  );
   log(`stack ready ${Date.now() - started} ms after the build started`);
 }
 

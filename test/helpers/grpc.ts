@@ -14,23 +14,28 @@ export interface LineProvider {
   close(): void;
 }
 
-/** A client of the line-provider at `target` (`host:port`), plaintext as in compose. */
-export function lineProviderClient(target: string): LineProvider {
+/** A client of the line-provider at `target` (`host:port`), plaintext as in compose; `token` for its writes. */
+export function lineProviderClient(target: string, token?: string): LineProvider {
   const client = new LineProviderServiceClient(target, credentials.createInsecure());
+  const metadata = () => {
+    const m = new Metadata();
+    if (token !== undefined) m.set('authorization', `Bearer ${token}`);
+    return m;
+  };
   const deadline = () => ({ deadline: Date.now() + 10_000 });
   return {
     createEvent: (eventId, coefficient, eventDeadline) =>
       new Promise((resolve, reject) =>
         client.createEvent(
           { eventId, coefficient, deadline: eventDeadline },
-          new Metadata(),
+          metadata(),
           deadline(),
           (error, response) => (error ? reject(error) : resolve(response.event!)),
         ),
       ),
     finishEvent: (eventId, status) =>
       new Promise((resolve, reject) =>
-        client.updateEventStatus({ eventId, status }, new Metadata(), deadline(), (error, response) =>
+        client.updateEventStatus({ eventId, status }, metadata(), deadline(), (error, response) =>
           error ? reject(error) : resolve(response.event!),
         ),
       ),
