@@ -18,6 +18,8 @@ export const EventEntity = defineEntity({
     providerInstanceId: p.string().columnType('text'),
     orphanedAt: p.datetime().columnType('timestamptz').nullable(),
     settledAt: p.datetime().columnType('timestamptz').nullable(),
+    /** When bet-maker applied the finish (see Migration20250301000000EventFinishedAt). */
+    finishedAt: p.datetime().columnType('timestamptz').nullable(),
     updatedAt: p.datetime().columnType('timestamptz'),
   },
 });

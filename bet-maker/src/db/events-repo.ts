@@ -9,6 +9,8 @@ const CHUNK = 5_000;
  * Applies events at once, moving each row only forward: a finished event never changes; a NEW one takes
  * a newer revision, or any revision from another provider instance (a restarted provider counts again
  * from 1). Duplicate and stale deliveries are no-ops. Returns the rows that actually changed.
+ * A finish is stamped with clock_timestamp() evaluated under the row lock, so it is later than the
+ * created_at of every bet that got in before it (bet inserts hold FOR SHARE on the event).
  */
 export async function upsertEvents(
   db: Queryable,
@@ -25,14 +27,16 @@ export async function upsertEvents(
       revision: e.revision,
     }));
     const out = await db.query<{ id: string; status: EventStatus }>(
-      `INSERT INTO events AS e (id, coefficient, deadline, status, revision, provider_instance_id)
-       SELECT x.id, x.coefficient, x.deadline, x.status, x.revision, ?
+      `INSERT INTO events AS e (id, coefficient, deadline, status, revision, provider_instance_id, finished_at)
+       SELECT x.id, x.coefficient, x.deadline, x.status, x.revision, ?,
+              CASE WHEN x.status <> 'NEW' THEN clock_timestamp() END
          FROM jsonb_to_recordset(?::jsonb)
            AS x(id text, coefficient numeric, deadline timestamptz, status text, revision bigint)
        ON CONFLICT (id) DO UPDATE SET
          coefficient = excluded.coefficient, deadline = excluded.deadline, status = excluded.status,
          revision = excluded.revision, provider_instance_id = excluded.provider_instance_id,
-         orphaned_at = NULL, updated_at = now()
+         orphaned_at = NULL, updated_at = now(),
+         finished_at = CASE WHEN excluded.status <> 'NEW' THEN clock_timestamp() END
        WHERE e.status = 'NEW'
          AND (excluded.revision > e.revision OR excluded.provider_instance_id <> e.provider_instance_id)
        RETURNING e.id, e.status`,

@@ -3,9 +3,13 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
 import { BetEntity, EventEntity } from './entities.js';
 import { Migration20250101000000Init } from './migrations/Migration20250101000000Init.js';
+import { Migration20250301000000EventFinishedAt } from './migrations/Migration20250301000000EventFinishedAt.js';
 
 /** Committed migrations, in order; listed here so nothing depends on globbing files at run time. */
-const migrations = [{ name: 'Migration20250101000000Init', class: Migration20250101000000Init }];
+const migrations = [
+  { name: 'Migration20250101000000Init', class: Migration20250101000000Init },
+  { name: 'Migration20250301000000EventFinishedAt', class: Migration20250301000000EventFinishedAt },
+];
 
 /** Any number: several replicas may start at once; the lock makes them migrate one after another. */
 const MIGRATION_LOCK = 7_346_001;
@@ -25,8 +29,18 @@ export async function createOrm(opts: OrmOptions): Promise<MikroORM> {
     discovery: { warnWhenNoEntities: false },
     migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, silent: true },
     pool: { min: 0, max: opts.poolSize },
-    // A dropped connection must not crash the process: the pool replaces it.
-    driverOptions: { connection: { keepAlive: true } },
+    // A dropped connection must not crash the process: the pool replaces it. A connect that gets no answer
+    // (PostgreSQL's host gone) fails after 5 s instead of hanging, so the callers' retries run.
+    driverOptions: {
+      connection: { keepAlive: true, connectionTimeoutMillis: 5_000 },
+      // knex prints "Connection Error: ..." with console.log, which would break the JSON log on stdout.
+      log: {
+        warn: (m: unknown) => opts.logger.warn({ db: m }, 'database client warning'),
+        error: (m: unknown) => opts.logger.error({ db: m }, 'database client error'),
+        deprecate: (m: unknown) => opts.logger.debug({ db: m }, 'database client deprecation'),
+        debug: (m: unknown) => opts.logger.debug({ db: m }, 'database client debug'),
+      },
+    },
     logger: (message) => opts.logger.debug({ orm: true }, message),
   });
 }
