@@ -11,7 +11,7 @@ import { createHttpApp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { systemClock, type Clock } from './watch/backoff.js';
-import { createLineProviderClient } from './watch/client.js';
+import { createLineProviderClient, readTlsFiles, type LineProviderAccess } from './watch/client.js';
 import { Settler } from './watch/settler.js';
 import { Watcher } from './watch/watcher.js';
 
@@ -51,6 +51,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
 
   async function start(): Promise<Running> {
     if (config.databaseUrl === undefined) throw new Error('createApp: config.databaseUrl is required');
+    // Read before anything is opened, so that a missing certificate fails start with nothing to undo.
+    const tls =
+      deps.lineProviderClient === undefined && config.lineProviderTls !== undefined
+        ? readTlsFiles(config.lineProviderTls)
+        : undefined;
     const orm = await createOrm({ url: config.databaseUrl, poolSize: config.dbPoolSize, logger });
     try {
       await migrate(orm);
@@ -69,12 +74,19 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       batchSize: config.settlementBatchSize,
       sweeperIntervalMs: config.sweeperIntervalMs,
     });
-    const client =
-      deps.lineProviderClient ??
-      (ownClient = createLineProviderClient(config.lineProviderUrl, {
+    let lineProviderAccess: LineProviderAccess | undefined;
+    let client = deps.lineProviderClient;
+    if (client === undefined) {
+      const connection = createLineProviderClient(config.lineProviderUrl, {
         keepaliveTimeMs: config.keepaliveTimeMs,
         keepaliveTimeoutMs: config.keepaliveTimeoutMs,
-      }));
+        token: config.lineProviderReadToken,
+        tls,
+        logger,
+      });
+      client = ownClient = connection.client;
+      lineProviderAccess = connection.access;
+    }
     const watcher = new Watcher({
       client,
       db,
@@ -85,7 +97,10 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
       ...backoff,
       idleTimeoutMs: config.watchIdleTimeoutMs,
     });
-    const http = createHttpApp({ db, orm, watcher, metrics, logger });
+    const http = createHttpApp(
+      { db, orm, watcher, metrics, logger, lineProviderAccess },
+      { rateLimit: config.rateLimit, trustProxy: config.trustProxy, cursorSecret: config.cursorSecret },
+    );
     // Koa's callback returns a promise that Node's http server ignores; errors end in errorHandler.
     const handler = http.callback();
     server = createServer((req, res) => void handler(req, res));
@@ -95,7 +110,16 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
     const port = (server.address() as AddressInfo).port;
     settler.start();
     watcher.start();
-    logger.info({ port, lineProvider: config.lineProviderUrl }, 'bet-maker listening');
+    logger.info(
+      {
+        port,
+        lineProvider: config.lineProviderUrl,
+        lineProviderTls: config.lineProviderTls !== undefined,
+        lineProviderToken: config.lineProviderReadToken !== undefined,
+        rateLimitPerSecond: config.rateLimit?.perSecond ?? 0,
+      },
+      'bet-maker listening',
+    );
     running = { port, orm, db, watcher, settler };
     return running;
   }

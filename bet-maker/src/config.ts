@@ -21,6 +21,14 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
  * | SETTLEMENT_BATCH_SIZE | 5000 | bets settled per keyset batch |
  * | SWEEPER_INTERVAL_MS | 30000 | how often every finished event is checked for pending bets |
  * | SHUTDOWN_TIMEOUT_MS | 10000 | how long stop() waits for in-flight requests |
+ * | LINE_PROVIDER_READ_TOKEN | unset | sent as `authorization: Bearer <token>` on every call to line-provider |
+ * | LINE_PROVIDER_TLS_CA | unset | CA file (PEM) to trust for line-provider; setting it switches the channel to TLS |
+ * | LINE_PROVIDER_TLS_CERT / LINE_PROVIDER_TLS_KEY | unset | client certificate and key (PEM) for mutual TLS |
+ * | LINE_PROVIDER_TLS_SERVER_NAME | unset | name to verify in line-provider's certificate instead of the target host |
+ * | RATE_LIMIT_PER_SECOND | 0 (off) | requests per second per client IP (token bucket; probes are exempt) |
+ * | RATE_LIMIT_BURST | RATE_LIMIT_PER_SECOND, at least 1 | bucket size: requests a client may send at once |
+ * | TRUST_PROXY | false | take the client IP from the last X-Forwarded-For hop (only behind a proxy that sets it) |
+ * | CURSOR_SECRET | random per process | key of the encrypted GET /bets cursors; replicas must share it |
  */
 export const configSchema = z.object({
   PORT: int(8001).pipe(z.number().max(65535)),
@@ -39,7 +47,36 @@ export const configSchema = z.object({
   SETTLEMENT_BATCH_SIZE: int(5_000, 1),
   SWEEPER_INTERVAL_MS: int(30_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 1),
+  LINE_PROVIDER_READ_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,4096}$/, 'printable ASCII without spaces (it goes into a header)')
+    .optional(),
+  LINE_PROVIDER_TLS_CA: z.string().min(1).optional(),
+  LINE_PROVIDER_TLS_CERT: z.string().min(1).optional(),
+  LINE_PROVIDER_TLS_KEY: z.string().min(1).optional(),
+  LINE_PROVIDER_TLS_SERVER_NAME: z.string().min(1).optional(),
+  RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).max(1_000_000).default(0),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  TRUST_PROXY: z.enum(['true', 'false', '1', '0']).default('false'),
+  CURSOR_SECRET: z.string().min(16, 'at least 16 characters').optional(),
 });
+
+/** Where and how to reach line-provider over TLS (file paths; the files are read at start). */
+export interface LineProviderTls {
+  /** CA certificate(s) to trust, PEM. */
+  caFile: string;
+  /** Client certificate and key for mutual TLS, PEM; both or neither. */
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  /** Overrides the host name checked against the server certificate. */
+  serverName?: string | undefined;
+}
+
+/** Per-client-IP token bucket; off when perSecond is 0. */
+export interface RateLimitConfig {
+  perSecond: number;
+  burst: number;
+}
 
 /** Validated configuration; tests build it directly (see `testConfig` in the test helpers). */
 export interface Config {
@@ -60,6 +97,16 @@ export interface Config {
   settlementBatchSize: number;
   sweeperIntervalMs: number;
   shutdownTimeoutMs: number;
+  /** Bearer token for line-provider's reader RPCs; unset sends none. */
+  lineProviderReadToken?: string | undefined;
+  /** Unset: plaintext to line-provider. */
+  lineProviderTls?: LineProviderTls | undefined;
+  /** Unset or perSecond 0: no rate limit. */
+  rateLimit?: RateLimitConfig | undefined;
+  /** Honour X-Forwarded-For (last hop only). Default false. */
+  trustProxy?: boolean | undefined;
+  /** Key material for GET /bets cursors; unset: a random key per process. */
+  cursorSecret?: string | undefined;
 }
 
 /** Parses the environment; throws one error that lists every invalid variable. */
@@ -74,6 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const e = parsed.data;
   if (e.WATCH_BACKOFF_MAX_MS < e.WATCH_BACKOFF_MIN_MS) {
     throw new Error('invalid configuration: WATCH_BACKOFF_MAX_MS must be >= WATCH_BACKOFF_MIN_MS');
+  }
+  if ((e.LINE_PROVIDER_TLS_CERT === undefined) !== (e.LINE_PROVIDER_TLS_KEY === undefined)) {
+    throw new Error(
+      'invalid configuration: set both LINE_PROVIDER_TLS_CERT and LINE_PROVIDER_TLS_KEY, or neither',
+    );
+  }
+  const tlsOnly = [e.LINE_PROVIDER_TLS_CERT, e.LINE_PROVIDER_TLS_SERVER_NAME].some((v) => v !== undefined);
+  if (tlsOnly && e.LINE_PROVIDER_TLS_CA === undefined) {
+    throw new Error(
+      'invalid configuration: LINE_PROVIDER_TLS_CERT/KEY/SERVER_NAME need LINE_PROVIDER_TLS_CA',
+    );
   }
   return {
     port: e.PORT,
@@ -92,5 +150,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     settlementBatchSize: e.SETTLEMENT_BATCH_SIZE,
     sweeperIntervalMs: e.SWEEPER_INTERVAL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    lineProviderReadToken: e.LINE_PROVIDER_READ_TOKEN,
+    lineProviderTls:
+      e.LINE_PROVIDER_TLS_CA === undefined
+        ? undefined
+        : {
+            caFile: e.LINE_PROVIDER_TLS_CA,
+            certFile: e.LINE_PROVIDER_TLS_CERT,
+            keyFile: e.LINE_PROVIDER_TLS_KEY,
+            serverName: e.LINE_PROVIDER_TLS_SERVER_NAME,
+          },
+    rateLimit: {
+      perSecond: e.RATE_LIMIT_PER_SECOND,
+      burst: e.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(e.RATE_LIMIT_PER_SECOND)),
+    },
+    trustProxy: e.TRUST_PROXY === 'true' || e.TRUST_PROXY === '1',
+    cursorSecret: e.CURSOR_SECRET,
   };
 }

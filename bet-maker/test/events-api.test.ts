@@ -152,7 +152,17 @@ test.serial('when /openapi.json is fetched, then it documents every route with s
     t.true(routes.includes(r), r);
   }
   const post = doc.body.paths['/bet']?.post as { responses: Record<string, unknown> };
-  t.deepEqual(Object.keys(post.responses).sort(), ['201', '400', '404', '409', '413', '415', '422', '503']);
+  t.deepEqual(Object.keys(post.responses).sort(), [
+    '201',
+    '400',
+    '404',
+    '409',
+    '413',
+    '415',
+    '422',
+    '429',
+    '503',
+  ]);
 });
 
 test.serial('when /docs is fetched, then the page and its assets come from bet-maker itself', async (t) => {

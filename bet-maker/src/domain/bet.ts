@@ -26,8 +26,11 @@ export interface BetView {
 /** Largest accepted stake, in hundredths: 1,000,000.00. */
 export const MAX_AMOUNT_CENTS = 100_000_000n;
 
-/** Event ids are 1 to 64 printable ASCII characters (the provider's rule). */
-export const EVENT_ID = /^[\x21-\x7e]{1,64}$/;
+/**
+ * Event ids are 1 to 64 printable ASCII characters, space included: exactly the provider's rule. A stricter
+ * rule here once made an id like "Derby 2025" a protocol error that stopped the sync for good.
+ */
+export const EVENT_ID = /^[\x20-\x7e]{1,64}$/;
 
 /** Idempotency keys: 1 to 255 printable ASCII characters. */
 export const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;

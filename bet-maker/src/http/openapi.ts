@@ -85,9 +85,11 @@ const definition = {
               database: { type: 'string', enum: ['ok', 'unreachable'] },
               event_stream: { type: 'string', enum: ['disconnected', 'connecting', 'live'] },
               synced: { type: 'boolean' },
+              line_provider_access: { type: 'string', enum: ['ok', 'unauthenticated', 'permission_denied'] },
             },
           },
           orphaned_bets: { type: 'integer', nullable: true },
+          detail: { type: 'string', description: 'Why line-provider refuses bet-maker, when it does' },
         },
       },
     },
@@ -97,6 +99,10 @@ const definition = {
       NotFound: problemResponse('Not found'),
       Conflict: problemResponse('The event no longer accepts bets'),
       NotSynced: problemResponse('bet-maker has not synced with line-provider yet'),
+      TooManyRequests: {
+        ...problemResponse('Rate limit reached (only when RATE_LIMIT_PER_SECOND is set)'),
+        headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+      },
     },
   },
 };

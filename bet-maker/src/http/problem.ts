@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { DomainError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import { requestIdOf } from './request-context.js';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -11,7 +12,8 @@ export interface Problem {
   errors?: FieldError[];
 }
 
-type Code = ErrorCode | 'route_not_found' | 'method_not_allowed' | 'payload_too_large' | 'internal';
+type Code =
+  ErrorCode | 'route_not_found' | 'method_not_allowed' | 'payload_too_large' | 'rate_limited' | 'internal';
 
 /** The one mapping from error codes to HTTP statuses and titles. */
 const STATUS: Record<Code, [number, string]> = {
@@ -25,6 +27,7 @@ const STATUS: Record<Code, [number, string]> = {
   event_closed: [409, 'Event does not accept bets'],
   idempotency_key_reused: [422, 'Idempotency key reused with another request'],
   payload_too_large: [413, 'Payload too large'],
+  rate_limited: [429, 'Too many requests'],
   not_synced: [503, 'Not synced with line-provider'],
   internal: [500, 'Internal server error'],
 };
@@ -57,7 +60,8 @@ function fromHttpError(err: HttpError): Problem | undefined {
 
 /**
  * First in the chain: every error becomes problem+json here and nowhere else. Domain errors map through
- * STATUS; unknown errors are logged and answered with a generic 500 (no stack, no SQL).
+ * STATUS; unknown errors are logged (with the request id the client got in X-Request-Id) and answered with
+ * a generic 500 (no stack, no SQL).
  */
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -73,7 +77,10 @@ export function errorHandler(logger: Logger): Middleware {
       if (err instanceof DomainError) return sendProblem(ctx, problemOf(err.code, err.message, err.errors));
       const known = fromHttpError(err as HttpError);
       if (known) return sendProblem(ctx, known);
-      logger.error({ err, method: ctx.method, path: ctx.path }, 'request failed');
+      logger.error(
+        { err, reqId: requestIdOf(ctx.state), method: ctx.method, path: ctx.path },
+        'request failed',
+      );
       sendProblem(ctx, problemOf('internal', 'The request could not be completed.'));
     }
   };

@@ -1,7 +1,7 @@
 import { BET_STATUSES, EVENT_ID, IDEMPOTENCY_KEY, MAX_AMOUNT_CENTS, type BetStatus } from '../domain/bet.js';
 import { formatCents, parseDecimal, parseDecimalNumber, type Cents } from '../domain/decimal.js';
 import { invalid, malformed, type FieldError } from '../domain/errors.js';
-import { decodeCursor } from './cursor.js';
+import { topLevelMembers } from './json-members.js';
 
 export interface PlaceBetInput {
   eventId: string;
@@ -11,10 +11,12 @@ export interface PlaceBetInput {
 const BET_FIELDS = new Set(['event_id', 'amount']);
 
 /**
- * Validates a POST /bet body. Wrong shape (not an object, missing or mistyped fields, unknown fields):
+ * Validates a POST /bet body. Wrong shape (not an object, missing, mistyped, unknown or repeated fields):
  * 400. Right shape, wrong value (amount not a positive two-place decimal within range, malformed id): 422.
+ * `rawBody` is the text the body was parsed from: a JSON number amount is judged as written there, so
+ * `1e2` and `1.000` are refused like "1e2" and "1.000" (the parsed value alone would be a plain 100 or 1).
  */
-export function parsePlaceBet(body: unknown): PlaceBetInput {
+export function parsePlaceBet(body: unknown, rawBody?: string): PlaceBetInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw malformed('The body must be a JSON object.', [{ field: '', message: 'expected an object' }]);
   }
@@ -22,6 +24,12 @@ export function parsePlaceBet(body: unknown): PlaceBetInput {
   const { event_id: eventId, amount } = body as Record<string, unknown>;
   for (const key of Object.keys(body)) {
     if (!BET_FIELDS.has(key)) shape.push({ field: key, message: 'unknown field' });
+  }
+  const members = rawBody === undefined ? [] : topLevelMembers(rawBody);
+  const seen = new Set<string>();
+  for (const { key } of members) {
+    if (seen.has(key) && BET_FIELDS.has(key)) shape.push({ field: key, message: 'given more than once' });
+    seen.add(key);
   }
   if (typeof eventId !== 'string') shape.push({ field: 'event_id', message: 'required, a string' });
   if (typeof amount !== 'number' && typeof amount !== 'string') {
@@ -33,7 +41,13 @@ export function parsePlaceBet(body: unknown): PlaceBetInput {
   if (typeof eventId === 'string' && !EVENT_ID.test(eventId)) {
     values.push({ field: 'event_id', message: '1 to 64 printable ASCII characters' });
   }
-  const cents = typeof amount === 'number' ? parseDecimalNumber(amount) : parseDecimal(String(amount));
+  const literal = members.find((m) => m.key === 'amount')?.number;
+  const cents =
+    typeof amount === 'number'
+      ? literal === undefined
+        ? parseDecimalNumber(amount)
+        : parseDecimal(literal)
+      : parseDecimal(String(amount));
   if (typeof cents !== 'bigint') {
     values.push({ field: 'amount', message: `${cents}: write it like 10 or 10.5 or "10.50"` });
   } else if (cents <= 0n) {
@@ -67,8 +81,14 @@ export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
 const LIST_PARAMS = new Set(['status', 'event_id', 'limit', 'cursor']);
 
-/** Validates GET /bets query parameters; anything unexpected is a 400 naming the parameter. */
-export function parseListBets(query: Record<string, string | string[] | undefined>): ListBetsQuery {
+/**
+ * Validates GET /bets query parameters; anything unexpected is a 400 naming the parameter. `decodeCursor`
+ * opens a cursor (see cursor.ts) and throws a 400 for one it did not issue.
+ */
+export function parseListBets(
+  query: Record<string, string | string[] | undefined>,
+  decodeCursor: (cursor: string) => string,
+): ListBetsQuery {
   const errors: FieldError[] = [];
   const one = (name: string): string | undefined => {
     const v = query[name];

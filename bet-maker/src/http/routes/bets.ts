@@ -3,11 +3,10 @@ import { listBets } from '../../db/bets-repo.js';
 import { findBet } from '../../db/find-bet.js';
 import { placeBet } from '../../db/place-bet.js';
 import { DomainError } from '../../domain/errors.js';
-import { encodeCursor } from '../cursor.js';
-import type { HttpDeps } from '../deps.js';
+import type { RouteDeps } from '../deps.js';
 import { parseIdempotencyKey, parseListBets, parsePlaceBet } from '../schemas.js';
 
-export function betRoutes(router: Router, deps: HttpDeps): void {
+export function betRoutes(router: Router, deps: RouteDeps): void {
   /**
    * @openapi
    * /bet:
@@ -42,14 +41,16 @@ export function betRoutes(router: Router, deps: HttpDeps): void {
    *       413: { $ref: '#/components/responses/BadRequest' }
    *       415: { $ref: '#/components/responses/BadRequest' }
    *       422: { $ref: '#/components/responses/Unprocessable' }
+   *       429: { $ref: '#/components/responses/TooManyRequests' }
    *       503: { $ref: '#/components/responses/NotSynced' }
    */
   router.post('/bet', async (ctx) => {
-    if (!ctx.is('application/json')) {
+    // rawBody is set only when the body parser read the body as JSON (its type test is stricter).
+    if (!ctx.is('application/json') || ctx.request.rawBody === undefined) {
       throw new DomainError('unsupported_media_type', 'Send the bet as application/json.');
     }
     const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
-    const input = parsePlaceBet(ctx.request.body);
+    const input = parsePlaceBet(ctx.request.body, ctx.request.rawBody);
     if (!deps.watcher.synced) {
       throw new DomainError('not_synced', 'bet-maker has not received the events from line-provider yet.');
     }
@@ -88,16 +89,17 @@ export function betRoutes(router: Router, deps: HttpDeps): void {
    *           application/json:
    *             schema: { type: array, items: { $ref: '#/components/schemas/Bet' } }
    *       400: { $ref: '#/components/responses/BadRequest' }
+   *       429: { $ref: '#/components/responses/TooManyRequests' }
    */
   router.get('/bets', async (ctx) => {
-    const q = parseListBets(ctx.query);
+    const q = parseListBets(ctx.query, deps.cursors.decode);
     const { bets, nextBeforeId } = await listBets(deps.db, q);
     if (nextBeforeId !== undefined) {
       const next = new URLSearchParams();
       if (q.status !== undefined) next.set('status', q.status);
       if (q.eventId !== undefined) next.set('event_id', q.eventId);
       next.set('limit', String(q.limit));
-      next.set('cursor', encodeCursor(nextBeforeId));
+      next.set('cursor', deps.cursors.encode(nextBeforeId));
       ctx.set('Link', `</bets?${next.toString()}>; rel="next"`);
     }
     ctx.body = bets;
@@ -118,6 +120,7 @@ export function betRoutes(router: Router, deps: HttpDeps): void {
    *           application/json:
    *             schema: { $ref: '#/components/schemas/Bet' }
    *       404: { $ref: '#/components/responses/NotFound' }
+   *       429: { $ref: '#/components/responses/TooManyRequests' }
    */
   router.get('/bets/:bet_id', async (ctx) => {
     const bet = await findBet(deps.orm, ctx.params.bet_id ?? '');

@@ -30,7 +30,9 @@ export function opsRoutes(router: Router, deps: HttpDeps): void {
    *   get:
    *     summary: Readiness
    *     description: 200 when the database answers and the event stream is live (first snapshot applied and
-   *       connected); 503 otherwise. The body says which check failed and how many bets are orphaned.
+   *       connected); 503 otherwise. The body says which check failed and how many bets are orphaned;
+   *       `line_provider_access` is not `ok` while line-provider refuses bet-maker's token or certificate
+   *       (UNAUTHENTICATED or PERMISSION_DENIED, a configuration error; bet-maker keeps retrying).
    *     tags: [operations]
    *     responses:
    *       200:
@@ -51,13 +53,22 @@ export function opsRoutes(router: Router, deps: HttpDeps): void {
     );
     const database = orphaned === undefined ? 'unreachable' : 'ok';
     const stream = deps.watcher.state;
-    const ready = database === 'ok' && stream === 'live' && deps.watcher.synced;
+    const refused = deps.lineProviderAccess?.refused;
+    const access = refused === undefined ? 'ok' : refused.code.toLowerCase();
+    const ready = database === 'ok' && stream === 'live' && deps.watcher.synced && refused === undefined;
     if (orphaned !== undefined) deps.metrics.orphanedBets.set(orphaned);
     ctx.status = ready ? 200 : 503;
     ctx.body = {
       status: ready ? 'ready' : 'not ready',
-      checks: { database, event_stream: stream, synced: deps.watcher.synced },
+      checks: { database, event_stream: stream, synced: deps.watcher.synced, line_provider_access: access },
       orphaned_bets: orphaned ?? null,
+      ...(refused === undefined
+        ? {}
+        : {
+            detail:
+              `line-provider refuses bet-maker's credentials (${refused.code}) since ${refused.since.toISOString()}: ` +
+              'check LINE_PROVIDER_READ_TOKEN and the LINE_PROVIDER_TLS_* settings',
+          }),
     };
   });
 
