@@ -11,7 +11,12 @@ import { createInterface } from 'node:readline';
 import { prettyFactory } from 'pino-pretty';
 
 const root = new URL('..', import.meta.url).pathname;
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l' });
+const pretty = prettyFactory({
+  colorize: process.stdout.isTTY,
+  translateTime: 'SYS:HH:MM:ss.l',
+  singleLine: true,
+  ignore: 'pid,hostname,service',
+});
 
 interface Service {
   name: string;
