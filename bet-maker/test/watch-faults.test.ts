@@ -144,7 +144,7 @@ test.serial('when the provider ends the stream as a slow consumer, then bet-make
 });
 
 test.serial(
-  'when the provider is gone, then /readyz turns 503 but known events still take bets',
+  'when the provider is gone, then /readyz turns 503, bets are suspended and the known events are still listed',
   async (t) => {
     const h = await live(t, ['gone-a']);
     const down = stateReached(h, 'disconnected');
@@ -153,7 +153,7 @@ test.serial(
     const ready = await get<{ checks: { event_stream: string } }>(h.base, '/readyz');
     t.is(ready.status, 503);
     t.not(ready.body.checks.event_stream, 'live');
-    t.is((await postBet(h.base, { event_id: 'gone-a', amount: 1 })).status, 201);
+    t.is((await postBet(h.base, { event_id: 'gone-a', amount: 1 })).status, 503);
     t.is((await get(h.base, '/events')).status, 200);
   },
 );
@@ -197,5 +197,31 @@ test.serial(
     const row = await sql.query(`SELECT status FROM events WHERE id = 'db-fail'`);
     t.is(row.rowCount, 1);
     t.true(((await h.app.metrics.applyRetries.get()).values[0]?.value ?? 0) >= 1);
+  },
+);
+
+test.serial(
+  'when the event feed is down, then POST /bet is refused with 503 and stores nothing, and works once it is live',
+  async (t) => {
+    const h = await live(t, ['feed-down']);
+    h.fake.script({ holdSnapshot: true, noResume: true });
+    const reconnected = h.fake.nextWatch();
+    h.fake.cutAll();
+    await reconnected;
+    t.not(h.run.watcher.state, 'live');
+
+    const refused = await postBet<{ type: string }>(h.base, { event_id: 'feed-down', amount: 5 });
+    t.is(refused.status, 503);
+    t.is(refused.body.type, 'urn:bet-maker:problem:feed_down');
+    t.is(refused.headers.get('retry-after'), '1');
+    const stored = await t.context.sql.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM bets WHERE event_id = 'feed-down'",
+    );
+    t.is(stored.rows[0].n, 0);
+
+    const isLive = stateReached(h, 'live');
+    h.fake.releaseSnapshot();
+    await isLive;
+    t.is((await postBet(h.base, { event_id: 'feed-down', amount: 5 })).status, 201);
   },
 );

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'event_closed'
   | 'bet_not_found'
   | 'idempotency_key_reused'
-  | 'not_synced';
+  | 'not_synced'
+  | 'feed_down';
 
 /** A failure the client can act on: it carries a stable code and a detail safe to show. */
 export class DomainError extends Error {

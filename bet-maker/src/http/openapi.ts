@@ -98,7 +98,10 @@ const definition = {
       Unprocessable: problemResponse('The request is well-formed but its values are not acceptable'),
       NotFound: problemResponse('Not found'),
       Conflict: problemResponse('The event no longer accepts bets'),
-      NotSynced: problemResponse('bet-maker has not synced with line-provider yet'),
+      NotSynced: {
+        ...problemResponse('Not synced with line-provider yet, or (POST /bet) its event feed is down'),
+        headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },
+      },
       TooManyRequests: {
         ...problemResponse('Rate limit reached (only when RATE_LIMIT_PER_SECOND is set)'),
         headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' } },

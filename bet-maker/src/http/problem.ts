@@ -29,6 +29,7 @@ const STATUS: Record<Code, [number, string]> = {
   payload_too_large: [413, 'Payload too large'],
   rate_limited: [429, 'Too many requests'],
   not_synced: [503, 'Not synced with line-provider'],
+  feed_down: [503, 'Betting suspended'],
   internal: [500, 'Internal server error'],
 };
 
@@ -39,6 +40,8 @@ export function problemOf(code: Code, detail: string, errors?: FieldError[]): Pr
 
 export function sendProblem(ctx: Context, p: Problem): void {
   ctx.status = p.status;
+  // A 503 is temporary (not synced yet, feed down): tell clients when to try again.
+  if (p.status === 503) ctx.set('Retry-After', '1');
   ctx.type = 'application/problem+json';
   ctx.body = JSON.stringify(p);
 }

@@ -12,8 +12,8 @@ export function betRoutes(router: Router, deps: RouteDeps): void {
    * /bet:
    *   post:
    *     summary: Place a bet
-   *     description: Accepted only while the event is NEW and before its deadline; records the coefficient
-   *       in force. With an Idempotency-Key, repeating the same request returns the same bet (201 again,
+   *     description: Accepted only while the event is NEW and before its deadline, and while the event feed
+   *       from line-provider is live (503 otherwise); records the coefficient in force. With an Idempotency-Key, repeating the same request returns the same bet (201 again,
    *       with `Idempotent-Replayed true`); the same key with another body is refused with 422.
    *     tags: [bets]
    *     parameters:
@@ -53,6 +53,14 @@ export function betRoutes(router: Router, deps: RouteDeps): void {
     const input = parsePlaceBet(ctx.request.body, ctx.request.rawBody);
     if (!deps.watcher.synced) {
       throw new DomainError('not_synced', 'bet-maker has not received the events from line-provider yet.');
+    }
+    // While the feed is down an event may already have finished upstream: betting on a known result is the
+    // classic exploit, so bets wait until the stream is live again (a retry with the same Idempotency-Key is safe).
+    if (deps.watcher.state !== 'live') {
+      throw new DomainError(
+        'feed_down',
+        'Betting is suspended while the event feed from line-provider is down; retry shortly.',
+      );
     }
     try {
       const { bet, replayed } = await placeBet(deps.db, { ...input, idempotencyKey: key });
