@@ -48,6 +48,12 @@ export function createMetrics() {
       help: 'Database writes of event changes retried',
       registers,
     }),
+    settlementLag: new Histogram({
+      name: 'betmaker_settlement_lag_seconds',
+      help: 'From a finish applied from the stream to the last of its bets settled',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
     orphanedBets: new Gauge({
       name: 'betmaker_orphaned_bets',
       help: 'Pending bets whose event vanished from line-provider (never guessed; they wait)',

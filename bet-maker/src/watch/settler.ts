@@ -24,6 +24,8 @@ export interface SettlerOptions extends BackoffOptions {
  */
 export class Settler extends EventEmitter<{ settled: [eventId: string, count: number] }> {
   private readonly queue = new Map<string, EventStatus>();
+  /** When each finish arrived from the stream (performance.now()), for the settlement-lag histogram. */
+  private readonly finishedAt = new Map<string, number>();
   private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
   private loops: Promise<void>[] = [];
@@ -47,6 +49,7 @@ export class Settler extends EventEmitter<{ settled: [eventId: string, count: nu
   /** Settles an event soon (deduplicated). */
   enqueue(eventId: string, status: EventStatus): void {
     if (outcomeOf(status) === undefined || this.abort.signal.aborted) return;
+    if (!this.finishedAt.has(eventId)) this.finishedAt.set(eventId, performance.now());
     this.queue.set(eventId, status);
     this.wake?.();
   }
@@ -75,6 +78,11 @@ export class Settler extends EventEmitter<{ settled: [eventId: string, count: nu
       after = lastId;
     }
     await markSettled(this.o.db, eventId);
+    const since = this.finishedAt.get(eventId);
+    if (since !== undefined) {
+      this.finishedAt.delete(eventId);
+      this.o.metrics.settlementLag.observe((performance.now() - since) / 1000);
+    }
     if (total > 0) this.o.logger.info({ eventId, outcome, bets: total }, 'bets settled');
     this.emit('settled', eventId, total);
     return total;
