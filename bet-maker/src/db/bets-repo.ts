@@ -32,6 +32,46 @@ export async function insertBet(db: Queryable, bet: NewBet): Promise<BetView | u
   return rows[0];
 }
 
+/**
+ * insertBet for many bets in one statement: one round trip and one commit (one WAL flush) for all of them.
+ * Each row is inserted only if its event is open, as insertBet decides it; the events are share-locked in
+ * id order, a fixed order, so that concurrent batches and event updates queue instead of deadlocking.
+ * The caller picks each `betId`, which is how an inserted row finds its request; a bet missing from the
+ * result was not inserted (its event is not open, or its key was already used, possibly in this batch).
+ */
+export async function insertBets(
+  db: Queryable,
+  bets: readonly (NewBet & { betId: string })[],
+): Promise<BetView[]> {
+  const rows = bets.map((b, ord) => ({
+    bet_id: b.betId,
+    event_id: b.eventId,
+    amount: b.amount,
+    idempotency_key: b.idempotencyKey,
+    request_hash: b.requestHash,
+    ord,
+  }));
+  return db.query<BetView>(
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset(?::jsonb)
+         AS x(bet_id uuid, event_id text, amount numeric, idempotency_key text, request_hash text, ord int)
+     ), open AS (
+       SELECT e.id, e.coefficient FROM events e
+        WHERE e.id = ANY (ARRAY(SELECT event_id FROM x))
+          AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
+        ORDER BY e.id
+        FOR SHARE OF e
+     )
+     INSERT INTO bets (bet_id, event_id, amount, coefficient, idempotency_key, request_hash)
+     SELECT x.bet_id, x.event_id, x.amount, open.coefficient, x.idempotency_key, x.request_hash
+       FROM x JOIN open ON open.id = x.event_id
+      ORDER BY x.ord
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING ${VIEW}`,
+    [JSON.stringify(rows)],
+  );
+}
+
 /** The bet stored under an idempotency key, with the hash of the request that created it. */
 export async function findByIdempotencyKey(
   db: Queryable,

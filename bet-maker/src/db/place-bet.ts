@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { BetView } from '../domain/bet.js';
 import { formatCents, type Cents } from '../domain/decimal.js';
 import { DomainError } from '../domain/errors.js';
-import { findByIdempotencyKey, insertBet, toView } from './bets-repo.js';
+import { batcherFor } from './bet-batch.js';
+import { findByIdempotencyKey, toView } from './bets-repo.js';
 import { eventAvailability } from './events-repo.js';
 import type { Queryable } from './sql.js';
 
@@ -19,7 +20,8 @@ export interface Placed {
 }
 
 /**
- * Places a bet in one statement (see insertBet). When nothing was inserted, finds out why: a replay of
+ * Places a bet in one statement (see insertBet), shared with the bets placed at the same moment (see
+ * BetBatcher: one commit for all of them). When nothing was inserted, finds out why: a replay of
  * the same key (same request: the stored bet; another request: 422), an unknown event (404) or an event
  * that no longer takes bets (409). Nothing is stored on any refusal.
  */
@@ -29,7 +31,7 @@ export async function placeBet(db: Queryable, req: PlaceBet): Promise<Placed> {
     req.idempotencyKey === null
       ? null
       : createHash('sha256').update(`${req.eventId}\n${amount}`).digest('base64url');
-  const bet = await insertBet(db, {
+  const bet = await batcherFor(db).insert({
     eventId: req.eventId,
     amount,
     idempotencyKey: req.idempotencyKey,

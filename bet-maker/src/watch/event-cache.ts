@@ -2,7 +2,8 @@ import { acceptsBets, toEventView, type EventRecord } from '../domain/event.js';
 
 /** A serialised `GET /events` body, valid until the earliest deadline in it passes. */
 export interface EventsBody {
-  json: string;
+  /** UTF-8 JSON, encoded once: a response then copies no string into bytes. */
+  json: Buffer;
   etag: string;
   validUntil: number;
 }
@@ -44,7 +45,7 @@ export class EventCache {
     list.sort((a, b) => a.deadline.getTime() - b.deadline.getTime() || (a.id < b.id ? -1 : 1));
     const validUntil = list[0]?.deadline.getTime() ?? Number.POSITIVE_INFINITY;
     this.body = {
-      json: JSON.stringify(list.map(toEventView)),
+      json: Buffer.from(JSON.stringify(list.map(toEventView))),
       etag: `W/"${this.version}-${list.length}-${validUntil}"`,
       validUntil,
     };

@@ -1,0 +1,99 @@
+import autocannon, { type Instance, type Request } from 'autocannon';
+import { Recorder, type LatencySummary } from './stats.js';
+
+export interface HttpLoad {
+  /** Base URL, e.g. http://127.0.0.1:8001 */
+  url: string;
+  connections: number;
+  durationS: number;
+  /** Requests per second over all connections (open model); unset: as fast as answers come. */
+  overallRate?: number;
+  method?: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  /** A fresh body for every request. */
+  body?: () => string;
+  /** A fresh path for every request (overrides `path`). */
+  pathFn?: () => string;
+  /** Where 2xx latencies go; pass one recorder to several runs to pool their samples. */
+  recorder?: Recorder;
+}
+
+export interface LoadResult {
+  durationS: number;
+  /** 2xx answers. */
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** 2xx answers per second. */
+  rps: number;
+  /** Latency of 2xx answers, ms, full precision (autocannon's own histogram rounds to whole ms). */
+  latency: LatencySummary;
+  recorder: Recorder;
+  bytesPerResponse: number;
+  statusCodes: Record<string, number>;
+}
+
+/** Drives HTTP load with autocannon; `stop()` ends it early. */
+export function startLoad(l: HttpLoad): { done: Promise<LoadResult>; stop: () => void } {
+  const rec = l.recorder ?? new Recorder();
+  let bytes = 0;
+  let ok = 0;
+  const setup =
+    l.body !== undefined || l.pathFn !== undefined
+      ? (req: Request) => ({
+          ...req,
+          ...(l.body ? { body: l.body() } : {}),
+          ...(l.pathFn ? { path: l.pathFn() } : {}),
+        })
+      : undefined;
+  let instance: Instance | undefined;
+  const done = new Promise<LoadResult>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: l.url,
+        connections: l.connections,
+        duration: l.durationS,
+        timeout: 30,
+        ...(l.overallRate === undefined ? {} : { overallRate: l.overallRate }),
+        requests: [
+          {
+            method: l.method ?? 'GET',
+            path: l.path,
+            headers: l.headers ?? {},
+            ...(setup ? { setupRequest: setup } : {}),
+          },
+        ],
+      },
+      (err, result) => {
+        if (err !== null) return reject(err);
+        const statusCodes = Object.fromEntries(
+          Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]),
+        );
+        resolve({
+          durationS: result.duration,
+          ok,
+          non2xx: result.non2xx,
+          errors: result.errors,
+          rps: ok / result.duration,
+          latency: rec.summary(),
+          recorder: rec,
+          bytesPerResponse: ok === 0 ? 0 : bytes / ok,
+          statusCodes,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, status: number, resBytes: number, ms: number) => {
+      if (status < 200 || status >= 300) return;
+      ok++;
+      bytes += resBytes;
+      rec.add(ms);
+    });
+  });
+  return { done, stop: () => instance?.stop() };
+}
+
+/** Runs load for its duration and returns the result. */
+export function runLoad(l: HttpLoad): Promise<LoadResult> {
+  return startLoad(l).done;
+}

@@ -1,0 +1,239 @@
+import { progress, sleep } from '../lib/concurrency.js';
+import { Histogram, nowMs, stamp } from '../lib/fanout-clock.js';
+import { connectProvider, createEvents, type Provider } from '../lib/grpc.js';
+import { cpuSeconds, startBenchChild, startLineProvider, type ChildService } from '../lib/services.js';
+import { Recorder, round } from '../lib/stats.js';
+import type { Row, Scenario } from '../lib/types.js';
+
+type WorkerMessage = {
+  type: 'ready' | 'result';
+  sparse?: [number, number][];
+  received?: number;
+  gaps?: number;
+  streamErrors?: number;
+};
+type Worker = Awaited<ReturnType<typeof startBenchChild<WorkerMessage>>>;
+
+/** Watcher processes: two, like the machine's cores, so the clients do not share one event loop. */
+const WORKERS = 2;
+/** Lower rates tried after the target one, to find what the machine sustains within the latency limit. */
+const SWEEP = [100, 250, 500];
+
+/**
+ * Scenario 6: 100 watchers (each its own connection, in two client processes) while UpdateEvent calls
+ * change events at 1,000 per second for 30 s. Delivery latency: from just before each call is sent to
+ * the watcher's receipt of the change (the send time travels inside the change). line-provider's RSS is
+ * sampled every second to tell whether memory stays flat. Then shorter runs at lower rates show how many
+ * changes per second the machine delivers to 100 watchers within the 20 ms limit.
+ */
+export const fanout: Scenario = async (ctx) => {
+  const s = ctx.options.sizes.fanout;
+  const lp = await startLineProvider({
+    logDir: ctx.tmpDir,
+    entry: ctx.entry['line-provider'],
+    name: 'fanout.line-provider',
+  });
+  const provider = connectProvider(lp.port);
+  const workers: Worker[] = [];
+  try {
+    const ids = await createEvents(provider, 'fo', s.events);
+    progress(`opening ${s.watchers} watchers in ${WORKERS} processes`);
+    const per = Math.ceil(s.watchers / WORKERS);
+    for (let i = 0; i < WORKERS; i++) {
+      const n = Math.min(per, s.watchers - i * per);
+      if (n > 0) {
+        workers.push(
+          await startBenchChild<WorkerMessage>('lib/watch-worker.ts', [String(lp.port), String(n)]),
+        );
+      }
+    }
+    const rssIdle = lp.memory().rssMb;
+    // Lower rates first: a run that the machine cannot keep up with leaves a backlog behind it.
+    const sweep: { rate: number; p99: number; delivered: number; expected: number }[] = [];
+    for (const rate of SWEEP.filter((r) => r < s.ratePerS)) {
+      const r = await phase(lp, provider, workers, s.watchers, ids, rate, 1, Math.max(2, s.durationS / 4));
+      sweep.push({ rate, p99: round(r.lat.p99), delivered: r.received, expected: r.expected });
+    }
+    const main = await phase(lp, provider, workers, s.watchers, ids, s.ratePerS, s.warmupS, s.durationS);
+    const sustained = Math.max(0, ...sweep.filter((x) => x.p99 <= 20).map((x) => x.rate));
+    const measured = main.rss.filter(([t]) => t >= s.warmupS);
+    const third = Math.max(1, Math.floor(measured.length / 3));
+    const avg = (xs: [number, number][]) => xs.reduce((a, [, v]) => a + v, 0) / Math.max(1, xs.length);
+    const first = avg(measured.slice(0, third));
+    const last = avg(measured.slice(-third));
+    const growthPct = first === 0 ? 0 : ((last - first) / first) * 100;
+    const rssMax = Math.max(...main.rss.map(([, v]) => v));
+    const { lat } = main;
+    const rows: Row[] = [
+      { metric: 'delivery latency p50', value: round(lat.p50), unit: 'ms' },
+      {
+        metric: 'delivery latency p99',
+        value: round(lat.p99),
+        unit: 'ms',
+        target: { on: 'value', op: '<=', limit: 20 },
+      },
+      { metric: 'delivery latency max', value: round(lat.max), unit: 'ms' },
+      { metric: 'changes sent per second', value: round(main.achieved), unit: '/s' },
+      {
+        metric: 'changes delivered / sent x watchers',
+        value: round((main.received / Math.max(1, main.expected)) * 100),
+        unit: '%',
+      },
+      { metric: 'UpdateEvent call latency p99', value: round(main.rpcP99), unit: 'ms' },
+      {
+        metric: 'revision gaps, dropped streams, failed calls',
+        value: main.gaps + main.streamErrors + main.failed,
+        unit: '',
+        target: { on: 'value', op: '<=', limit: 0 },
+      },
+      { metric: 'line-provider RSS, max', value: round(rssMax), unit: 'MB' },
+      {
+        metric: 'line-provider RSS growth, last third vs first third',
+        value: round(growthPct),
+        unit: '%',
+        target: { on: 'value', op: '<=', limit: 10 },
+      },
+      { metric: 'CPU: line-provider', value: main.cpu.lp, unit: '% of a core' },
+      { metric: 'CPU: the watcher processes', value: main.cpu.watchers, unit: '% of a core' },
+      { metric: 'CPU: the load driver (bench process)', value: main.cpu.bench, unit: '% of a core' },
+      ...sweep.map((x) => ({ metric: `p99 at ${x.rate} changes/s`, value: x.p99, unit: 'ms' })),
+      { metric: 'highest rate tried with p99 <= 20 ms', value: sustained, unit: 'changes/s' },
+    ];
+    return {
+      id: 'fanout',
+      title: `${s.watchers} watchers, ${s.ratePerS.toLocaleString('en-US')} changes/s for ${s.durationS} s`,
+      rows,
+      latency: [
+        {
+          label: `delivery at ${s.ratePerS}/s`,
+          p50: round(lat.p50),
+          p90: round(lat.p90),
+          p99: round(lat.p99),
+          limit: 20,
+        },
+      ],
+      throughput: [],
+      series: [{ label: 'line-provider RSS', unit: 'MB', points: main.rss }],
+      notes: [],
+      details: { ...main, rssIdle, sweep },
+    };
+  } finally {
+    for (const w of workers) w.child.send({ type: 'exit' });
+    provider.close();
+    await lp.stop();
+  }
+};
+
+/** Changes at `rate` for warm-up plus `durationS`; latency and counts over the measured part. */
+async function phase(
+  lp: ChildService,
+  provider: Provider,
+  workers: Worker[],
+  watcherCount: number,
+  ids: string[],
+  rate: number,
+  warmupS: number,
+  durationS: number,
+) {
+  progress(`${rate} changes/s: ${warmupS} s warm-up, then ${durationS} s measured`);
+  const rpc = new Recorder();
+  const rss: [number, number][] = [];
+  const cpuNow = () => ({
+    lp: cpuSeconds(lp.pid),
+    watchers: workers.reduce((a, w) => a + cpuSeconds(w.child.pid ?? 0), 0),
+    bench: cpuSeconds(process.pid),
+  });
+  let sent = 0;
+  let sentMeasured = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let recording = false;
+  let cpuFrom = cpuNow();
+  let recordFrom = 0;
+  let nextSample = 0;
+  const t0 = performance.now();
+  for (;;) {
+    const elapsedS = (performance.now() - t0) / 1000;
+    if (elapsedS >= warmupS + durationS) break;
+    if (!recording && elapsedS >= warmupS) {
+      recording = true;
+      cpuFrom = cpuNow();
+      recordFrom = performance.now();
+      const from = nowMs();
+      for (const w of workers) w.child.send({ type: 'record', from });
+    }
+    if (elapsedS >= nextSample) {
+      rss.push([round(elapsedS), round(lp.memory().rssMb)]);
+      nextSample += 1;
+    }
+    const due = Math.floor(elapsedS * rate);
+    while (sent < due && inFlight < 1_000) {
+      const id = ids[sent % ids.length] ?? 'fo-0';
+      sent++;
+      if (recording) sentMeasured++;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      const t = nowMs();
+      provider
+        .update(id, stamp(t))
+        .then(() => rpc.add(nowMs() - t))
+        .catch(() => failed++)
+        .finally(() => inFlight--);
+    }
+    await sleep(1);
+  }
+  const measuredS = (performance.now() - recordFrom) / 1000;
+  const achieved = sent / ((performance.now() - t0) / 1000);
+  const cpuTo = cpuNow();
+  const cpuPct = (k: 'lp' | 'watchers' | 'bench') => round(((cpuTo[k] - cpuFrom[k]) / measuredS) * 100);
+  const cpu = { lp: cpuPct('lp'), watchers: cpuPct('watchers'), bench: cpuPct('bench') };
+  // Let what was sent arrive (a late change still counts, with its whole latency).
+  while (inFlight > 0) await sleep(5);
+  await sleep(500);
+  // Collect, and keep collecting while changes still arrive (up to 60 s), so that a backlog is counted
+  // (with its latency) here and not in the next phase.
+  let hist = new Histogram();
+  let received = 0;
+  let gaps = 0;
+  let streamErrors = 0;
+  const drainUntil = Date.now() + 60_000;
+  for (let previous = -1; received !== previous && Date.now() < drainUntil;) {
+    previous = received;
+    if (previous >= 0) await sleep(1_000);
+    hist = new Histogram();
+    received = 0;
+    gaps = 0;
+    streamErrors = 0;
+    for (const w of workers) {
+      const result = w.next('result');
+      w.child.send({ type: 'report' });
+      const r = await result;
+      hist.merge(r.sparse ?? []);
+      received += r.received ?? 0;
+      gaps += r.gaps ?? 0;
+      streamErrors += r.streamErrors ?? 0;
+    }
+  }
+  const lat = {
+    p50: hist.percentile(50),
+    p90: hist.percentile(90),
+    p99: hist.percentile(99),
+    max: hist.percentile(100),
+  };
+  progress(`${rate} changes/s: p99 ${round(lat.p99)} ms; CPU ${JSON.stringify(cpu)}`);
+  return {
+    rate,
+    lat,
+    achieved,
+    expected: sentMeasured * watcherCount,
+    received,
+    gaps,
+    streamErrors,
+    failed,
+    maxInFlight,
+    rpcP99: rpc.percentile(99),
+    cpu,
+    rss,
+  };
+}

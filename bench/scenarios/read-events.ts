@@ -1,0 +1,178 @@
+import { writeFile } from 'node:fs/promises';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { progress, waitFor } from '../lib/concurrency.js';
+import { createEvents } from '../lib/grpc.js';
+import { runLoad } from '../lib/http-load.js';
+import { cpuMeter, startBenchChild } from '../lib/services.js';
+import { startStack, waitCaughtUp } from '../lib/stack.js';
+import { Recorder, round, type LatencySummary } from '../lib/stats.js';
+import type { Row, Scenario } from '../lib/types.js';
+import { pick3 } from './shared.js';
+
+interface Side {
+  rps: number;
+  latency: LatencySummary;
+  bytes: number;
+  failed: number;
+}
+
+/**
+ * Scenario 2: GET /events with 10,000 open events and 16 connections, against a bare Koa route (its own
+ * process, like bet-maker) that returns from memory the very bytes bet-maker served. Twice: with
+ * `Accept-Encoding: gzip`, as browsers and HTTP libraries send it (the target), and without it. Product
+ * and baseline alternate in rounds.
+ */
+export const readEvents: Scenario = async (ctx) => {
+  const s = ctx.options.sizes.readEvents;
+  const rounds = ctx.options.quick ? 1 : 2;
+  const stack = await startStack(ctx, 'read-events');
+  let bare: Awaited<ReturnType<typeof startBenchChild<{ type: string; port?: number }>>> | undefined;
+  try {
+    await createEvents(stack.provider, 're', s.events);
+    await waitCaughtUp(stack, s.events);
+    let json: Buffer = Buffer.alloc(0);
+    await waitFor(
+      `GET /events to list ${s.events} events`,
+      async () => {
+        json = await fetchRaw(`${stack.base}/events`, {});
+        return (JSON.parse(json.toString('utf8')) as unknown[]).length === s.events;
+      },
+      30_000,
+      50,
+    );
+    const gzipped = await fetchRaw(`${stack.base}/events`, { 'accept-encoding': 'gzip' });
+    const jsonFile = join(ctx.tmpDir, 'events-body.json');
+    const gzipFile = join(ctx.tmpDir, 'events-body.json.gz');
+    await writeFile(jsonFile, json);
+    await writeFile(gzipFile, gzipped);
+    bare = await startBenchChild<{ type: string; port?: number }>('lib/bare-koa.ts', [jsonFile, gzipFile]);
+    const bareUrl = `http://127.0.0.1:${bare.ready.port ?? 0}`;
+    const perRound = s.durationS / rounds;
+    const cpu: Record<string, number>[] = [];
+
+    const compare = async (label: string, headers: Record<string, string>) => {
+      const load = (url: string, durationS: number, recorder?: Recorder) =>
+        runLoad({
+          url,
+          connections: s.connections,
+          durationS,
+          path: '/events',
+          headers,
+          ...(recorder ? { recorder } : {}),
+        });
+      progress(`${label}: warm-up ${s.warmupS} s each`);
+      await load(bareUrl, s.warmupS);
+      await load(stack.base, s.warmupS);
+      const acc = {
+        base: { n: 0, s: 0, rec: new Recorder(), bytes: 0, failed: 0 },
+        prod: { n: 0, s: 0, rec: new Recorder(), bytes: 0, failed: 0 },
+      };
+      for (let r = 1; r <= rounds; r++) {
+        for (const side of ['base', 'prod'] as const) {
+          const meter = cpuMeter({ bare: bare?.child.pid ?? 0, betMaker: stack.bm.pid, bench: process.pid });
+          const res = await load(side === 'base' ? bareUrl : stack.base, perRound, acc[side].rec);
+          cpu.push({ ...meter(), [side === 'base' ? 'bareRun' : 'betMakerRun']: 1 });
+          acc[side].n += res.ok;
+          acc[side].s += res.durationS;
+          acc[side].bytes = res.bytesPerResponse;
+          acc[side].failed += res.non2xx + res.errors;
+          progress(
+            `${label}, round ${r}/${rounds}, ${side === 'base' ? 'bare Koa' : 'bet-maker'}: ${round(res.rps)} req/s, p99 ${round(res.latency.p99)} ms`,
+          );
+        }
+      }
+      const side = (a: typeof acc.base): Side => ({
+        rps: a.n / a.s,
+        latency: a.rec.summary(),
+        bytes: a.bytes,
+        failed: a.failed,
+      });
+      return { base: side(acc.base), prod: side(acc.prod) };
+    };
+    const gz = await compare('gzip', { 'accept-encoding': 'gzip' });
+    const plain = await compare('identity', {});
+    const rows: Row[] = [
+      {
+        metric: 'throughput, gzip accepted',
+        value: round(gz.prod.rps),
+        unit: 'req/s',
+        baseline: round(gz.base.rps),
+        baselineLabel: 'bare Koa route, same bytes from memory',
+        target: { on: 'ratio', op: '>=', limit: 0.7 },
+      },
+      {
+        metric: 'p50, gzip accepted',
+        value: round(gz.prod.latency.p50),
+        unit: 'ms',
+        baseline: round(gz.base.latency.p50),
+      },
+      {
+        metric: 'p99, gzip accepted',
+        value: round(gz.prod.latency.p99),
+        unit: 'ms',
+        baseline: round(gz.base.latency.p99),
+        target: { on: 'value', op: '<=', limit: 20 },
+      },
+      { metric: 'response bytes, gzip', value: gzipped.length, unit: 'bytes' },
+      {
+        metric: 'throughput, no Accept-Encoding',
+        value: round(plain.prod.rps),
+        unit: 'req/s',
+        baseline: round(plain.base.rps),
+      },
+      {
+        metric: 'p99, no Accept-Encoding',
+        value: round(plain.prod.latency.p99),
+        unit: 'ms',
+        baseline: round(plain.base.latency.p99),
+      },
+      { metric: 'response bytes, identity', value: json.length, unit: 'bytes' },
+      { metric: 'errors and non-2xx answers', value: gz.prod.failed + plain.prod.failed, unit: '' },
+    ];
+    return {
+      id: 'read-events',
+      title: `GET /events, ${s.events.toLocaleString('en-US')} open events, ${s.connections} connections`,
+      rows,
+      latency: [
+        { label: 'GET /events (gzip)', ...pick3(gz.prod.latency), limit: 20 },
+        { label: 'bare Koa (gzip, baseline)', ...pick3(gz.base.latency), baseline: true },
+        { label: 'GET /events (identity)', ...pick3(plain.prod.latency) },
+        { label: 'bare Koa (identity, baseline)', ...pick3(plain.base.latency), baseline: true },
+      ],
+      throughput: [
+        {
+          label: 'read the line (gzip)',
+          unit: 'req/s',
+          product: round(gz.prod.rps),
+          baseline: round(gz.base.rps),
+          baselineLabel: 'bare Koa',
+        },
+        {
+          label: 'read the line (identity)',
+          unit: 'req/s',
+          product: round(plain.prod.rps),
+          baseline: round(plain.base.rps),
+          baselineLabel: 'bare Koa',
+        },
+      ],
+      notes: [],
+      details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu },
+    };
+  } finally {
+    bare?.child.kill();
+    await stack.stop();
+  }
+};
+
+/** The body's bytes exactly as sent (fetch would decompress them). */
+function fetchRaw(url: string, headers: Record<string, string>): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}

@@ -1,0 +1,134 @@
+import { progress, waitFor } from '../lib/concurrency.js';
+import { createEvents } from '../lib/grpc.js';
+import { PENDING_BETS_SQL, generate } from '../lib/datagen.js';
+import { runLoad, startLoad, type HttpLoad } from '../lib/http-load.js';
+import { startStack, waitCaughtUp } from '../lib/stack.js';
+import { round } from '../lib/stats.js';
+import type { Scenario } from '../lib/types.js';
+import { pick3 } from './shared.js';
+
+/**
+ * Scenario 3: 1,000,000 pending bets on one event, then UpdateEventStatus; seconds from the call until no
+ * bet of it is PENDING (bet-maker marks the event settled exactly then), against one raw SQL UPDATE of
+ * another 1,000,000 identical rows in the same database. Meanwhile a steady POST /bet load on other
+ * events measures what settling costs everyone else: its p99 against the same load while idle.
+ */
+export const settle: Scenario = async (ctx) => {
+  const s = ctx.options.sizes.settle;
+  const stack = await startStack(ctx, 'settle');
+  try {
+    const others = await createEvents(stack.provider, 'st-other', 100);
+    const [big, raw] = await createEvents(stack.provider, 'st-big', 2);
+    if (big === undefined || raw === undefined) throw new Error('no events');
+    await waitCaughtUp(stack, 102);
+    await generate(stack.db.pool, `pending bets on ${big}`, s.bets, PENDING_BETS_SQL(big));
+    await generate(stack.db.pool, `pending bets on ${raw} (baseline)`, s.bets, PENDING_BETS_SQL(raw));
+    const settleDb = async () => {
+      progress('VACUUM ANALYZE bets; CHECKPOINT');
+      await stack.db.pool.query('VACUUM ANALYZE bets');
+      await stack.db.pool.query('CHECKPOINT');
+    };
+    await settleDb();
+
+    progress(`baseline: one UPDATE of ${s.bets.toLocaleString('en-US')} rows`);
+    const t0 = performance.now();
+    const upd = await stack.db.pool.query(
+      `UPDATE bets SET status = 'WON', settled_at = now() WHERE event_id = $1 AND status = 'PENDING'`,
+      [raw],
+    );
+    const rawS = (performance.now() - t0) / 1000;
+    progress(`baseline: ${upd.rowCount} rows in ${rawS.toFixed(2)} s`);
+    await settleDb();
+
+    const betLoad = (durationS: number): HttpLoad => ({
+      url: stack.base,
+      connections: s.loadConnections,
+      durationS,
+      overallRate: s.loadRate,
+      method: 'POST',
+      path: '/bet',
+      headers: { 'content-type': 'application/json' },
+      body: () => `{"event_id":"${others[Math.floor(Math.random() * others.length)] ?? ''}","amount":"5.00"}`,
+    });
+    progress(`POST /bet at ${s.loadRate}/s on other events, idle, ${s.idleS} s`);
+    const idle = await runLoad(betLoad(s.idleS));
+
+    progress(`settling ${s.bets.toLocaleString('en-US')} bets with POST /bet at ${s.loadRate}/s alongside`);
+    const during = startLoad(betLoad(3_600));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const sent = Date.now();
+    await stack.provider.finish(big, true);
+    const answered = Date.now();
+    let settledAt = 0;
+    await waitFor(
+      `${big} to be settled`,
+      async () => {
+        const res = await stack.db.pool.query<{ at: Date | null }>(
+          'SELECT settled_at AS at FROM events WHERE id = $1',
+          [big],
+        );
+        settledAt = Date.now();
+        return (res.rows[0]?.at ?? null) !== null;
+      },
+      30 * 60_000,
+      20,
+    );
+    during.stop();
+    const busy = await during.done;
+    const productS = (settledAt - sent) / 1000;
+    const left = await stack.db.pool.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM bets WHERE event_id = $1 AND status <> 'WON'`,
+      [big],
+    );
+    const notWon = Number(left.rows[0]?.n ?? -1);
+    progress(`settled in ${productS.toFixed(2)} s; bets not WON: ${notWon}`);
+    return {
+      id: 'settle',
+      title: `settle ${s.bets.toLocaleString('en-US')} pending bets of one event`,
+      rows: [
+        {
+          metric: 'seconds until no bet is PENDING',
+          value: round(productS),
+          unit: 's',
+          baseline: round(rawS),
+          baselineLabel: 'one raw SQL UPDATE of the same number of rows',
+          target: { on: 'ratio', op: '<=', limit: 1.5 },
+        },
+        {
+          metric: `POST /bet p99 during settlement (${s.loadRate}/s)`,
+          value: round(busy.latency.p99),
+          unit: 'ms',
+          baseline: round(idle.latency.p99),
+          baselineLabel: 'same load while idle',
+          target: { on: 'ratio', op: '<=', limit: 2 },
+        },
+        {
+          metric: 'bets of the event not WON afterwards',
+          value: notWon,
+          unit: '',
+          target: { on: 'value', op: '<=', limit: 0 },
+        },
+        { metric: 'RPC answered after', value: answered - sent, unit: 'ms' },
+        { metric: 'POST /bet errors during settlement', value: busy.non2xx + busy.errors, unit: '' },
+      ],
+      latency: [
+        { label: 'POST /bet during settlement', ...pick3(busy.latency), limit: round(2 * idle.latency.p99) },
+        { label: 'POST /bet idle (baseline)', ...pick3(idle.latency), baseline: true },
+      ],
+      throughput: [
+        {
+          label: 'settle',
+          unit: 's',
+          product: round(productS),
+          baseline: round(rawS),
+          baselineLabel: 'raw UPDATE',
+          lowerIsBetter: true,
+        },
+      ],
+      notes: [],
+      details: { bets: s.bets, idle: idle.latency, during: busy.latency, betsDuring: busy.ok },
+    };
+  } finally {
+    await stack.stop();
+  }
+};
