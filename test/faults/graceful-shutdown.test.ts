@@ -54,6 +54,7 @@ test('when bet-maker gets SIGTERM during a request and a settlement, then it fin
 
   // Hold a bet in flight: its insert waits for this lock on the events table.
   const locker = await sql.connect();
+  locker.on('error', () => undefined);
   let locked = true;
   const unlock = async () => {
     if (!locked) return;

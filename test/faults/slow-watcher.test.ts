@@ -39,6 +39,7 @@ test('when the watcher stalls, then line-provider drops it with bounded memory a
 
   // Every write of the watcher to the events table now waits for this transaction.
   const locker = await sql.connect();
+  locker.on('error', () => undefined);
   let locked = true;
   const unlock = async () => {
     if (!locked) return;
