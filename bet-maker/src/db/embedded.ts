@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { pgBinaries, runAsIds, runTool } from './pg-binaries.js';
+import { ensureTraversable, pgBinaries, runAsIds, runTool } from './pg-binaries.js';
 
 /** A running embedded PostgreSQL. */
 export interface EmbeddedPostgres {
@@ -35,6 +35,15 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const root = resolve(opts.dataDir);
   const dir = join(root, 'pg');
   await mkdir(root, { recursive: true, mode: 0o755 });
+  if (ids) {
+    const opened = await ensureTraversable([bin.initdb, join(root, 'pg')]);
+    if (opened.length > 0) {
+      opts.logger.warn(
+        { dirs: opened },
+        'made directories traversable for the postgres user (running as root)',
+      );
+    }
+  }
   const password = await clusterPassword(root, ids);
   if (!(await exists(join(dir, 'PG_VERSION')))) {
     opts.logger.info({ dir }, 'initialising embedded PostgreSQL');

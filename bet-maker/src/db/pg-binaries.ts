@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { chmod, stat } from 'node:fs/promises';
 import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 
 const exec = promisify(execFile);
@@ -53,4 +55,25 @@ export async function runTool(
     const e = err as { stdout?: string; stderr?: string; message: string };
     throw new Error(`${file} failed: ${e.stderr ?? ''}${e.stdout ?? ''}`.trim(), { cause: err });
   }
+}
+
+/**
+ * Lets the `postgres` user reach `paths` (the binaries, the data directory) when root runs it there: every
+ * ancestor directory without the others' execute (traverse) bit gets it, nothing else (no read, no write).
+ * A checkout in a `mktemp -d` folder (mode 0700) would otherwise make initdb fail with a bare "permission
+ * denied". Returns the directories it changed, for the log.
+ */
+export async function ensureTraversable(paths: string[]): Promise<string[]> {
+  const changed: string[] = [];
+  for (const path of paths) {
+    for (let dir = dirname(path); ; dir = dirname(dir)) {
+      const { mode } = await stat(dir);
+      if ((mode & 0o001) === 0) {
+        await chmod(dir, (mode & 0o7777) | 0o001);
+        changed.push(dir);
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return changed;
 }
