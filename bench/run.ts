@@ -14,7 +14,8 @@ import { entrypoints } from './lib/build.js';
 import { describeMachine } from './lib/machine.js';
 import { parseOptions, type ScenarioId } from './lib/options.js';
 import { renderChart } from './lib/svg.js';
-import { cells, markdownTable, textTable } from './lib/table.js';
+import { markdown } from './lib/report.js';
+import { cells, textTable } from './lib/table.js';
 import { judge, type RunContext, type Scenario, type ScenarioResult } from './lib/types.js';
 import { fanout } from './scenarios/fanout.js';
 import { listBets } from './scenarios/list-bets.js';
@@ -89,29 +90,6 @@ async function main(): Promise<void> {
     console.log('wrote bench/results/latest.json, bench/results/latest.md, docs/bench.svg');
   }
   process.exitCode = failures.length > 0 ? 1 : 0;
-}
-
-function markdown(
-  when: string,
-  quick: boolean,
-  totalS: number,
-  m: Awaited<ReturnType<typeof describeMachine>>,
-  table: string[][],
-  results: ScenarioResult[],
-): string {
-  const load = (l: number[] | undefined) => (l ?? []).map((x) => x.toFixed(2)).join(' ');
-  const notes = results.flatMap((r) => r.notes.map((n) => `- ${r.id}: ${n}`));
-  return [
-    `# Benchmark results${quick ? ' (quick mode: small sizes, not comparable with the targets)' : ''}`,
-    '',
-    `${when}, ${totalS.toFixed(0)} s, commit ${m.gitCommit}${m.gitDirty ? ' with uncommitted changes' : ''}.`,
-    `${m.nproc} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres} (${m.postgresServer}).`,
-    `Load average before: ${load(m.loadAverageBefore)}; after: ${load(m.loadAverageAfter)}.`,
-    '',
-    markdownTable(table),
-    '',
-    ...(notes.length > 0 ? ['Notes:', '', ...notes, ''] : []),
-  ].join('\n');
 }
 
 await main();

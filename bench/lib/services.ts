@@ -16,6 +16,8 @@ export interface ChildService {
   /** Epoch ms: when the process was spawned, and when it first answered on its port. */
   readonly spawnedAt: number;
   readonly listeningAt: number;
+  /** Its log file (pino JSON lines). */
+  readonly logFile: string;
   /** Resident and peak resident memory, from /proc/<pid>/status. */
   memory(): { rssMb: number; hwmMb: number };
   /** SIGTERM, then SIGKILL if it has not exited within 15 s. */
@@ -84,7 +86,8 @@ async function startService(
   const profile = (process.env.BENCH_PROFILE ?? '').split(',').includes(dir)
     ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`]
     : [];
-  const log = openSync(join(logDir, `${name}.log`), 'a');
+  const logFile = join(logDir, `${name}.log`);
+  const log = openSync(logFile, 'a');
   const child = spawn(process.execPath, [...profile, ...entry], {
     cwd: join(root, dir),
     env: { ...process.env, ...env },
@@ -100,6 +103,7 @@ async function startService(
     port,
     spawnedAt,
     listeningAt: 0,
+    logFile,
     memory: () => readMemory(pid),
     stop: () => stopChild(child, exited),
   };
@@ -138,6 +142,20 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** The `time` (epoch ms) of the first pino record with message `msg` at or after `after`, if any. */
+export function logTime(file: string, msg: string, after: number): number | undefined {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes(msg)) continue;
+    try {
+      const rec = JSON.parse(line) as { msg?: string; time?: number };
+      if (rec.msg === msg && typeof rec.time === 'number' && rec.time >= after) return rec.time;
+    } catch {
+      // not a log record
+    }
+  }
+  return undefined;
 }
 
 /** VmRSS and VmHWM of a process, in MB. */

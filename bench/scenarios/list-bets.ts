@@ -70,13 +70,16 @@ export const listBets: Scenario = async (ctx) => {
     };
     const firstPath = () => '/bets?limit=50';
     const deepPath = () => `/bets?limit=50&cursor=${encodeCursor(deep())}`;
+    const deepStatusPath = () => `/bets?status=LOST&limit=50&cursor=${encodeCursor(deep())}`;
+    const byEventPath = () => `/bets?event_id=${someEvent()}&limit=50`;
+    progress('warm-up: each query for 2 s');
+    for (const pathFn of [firstPath, deepPath, deepStatusPath, byEventPath]) {
+      await runLoad({ url: stack.base, connections: s.connections / 2, durationS: 2, path: '/bets', pathFn });
+    }
     const first = await paced('first page', firstPath);
     const deepPage = await paced('deep page', deepPath);
-    const deepStatus = await paced(
-      'deep page, status=LOST',
-      () => `/bets?status=LOST&limit=50&cursor=${encodeCursor(deep())}`,
-    );
-    const byEvent = await paced('first page of one event', () => `/bets?event_id=${someEvent()}&limit=50`);
+    const deepStatus = await paced('deep page, status=LOST', deepStatusPath);
+    const byEvent = await paced('first page of one event', byEventPath);
     const firstFlat = await flat('first page', firstPath);
     const deepFlat = await flat('deep page', deepPath);
     const failed = [first, deepPage, deepStatus, byEvent, firstFlat, deepFlat].reduce(
