@@ -11,6 +11,7 @@ import {
   freshDatabase,
   insertPendingBets,
   keepCluster,
+  lockEventsTable,
   unsettled,
 } from '../helpers/faults/database.js';
 import { waitForReadyz } from '../helpers/faults/http.js';
@@ -53,18 +54,7 @@ test('when bet-maker gets SIGTERM during a request and a settlement, then it fin
   );
 
   // Hold a bet in flight: its insert waits for this lock on the events table.
-  const locker = await sql.connect();
-  locker.on('error', () => undefined);
-  let locked = true;
-  const unlock = async () => {
-    if (!locked) return;
-    locked = false;
-    await locker.query('COMMIT');
-    locker.release();
-  };
-  t.teardown(unlock);
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE events IN EXCLUSIVE MODE');
+  const unlock = await lockEventsTable(t, sql);
   const inFlight = ledger.place(first.base, 'term-open', '9.99');
   // Awaited below; this only keeps a failure before that from becoming an unhandled rejection.
   inFlight.catch(() => undefined);

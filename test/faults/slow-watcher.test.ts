@@ -7,7 +7,7 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import test from 'ava';
 import { BetLedger } from '../helpers/faults/bets.js';
-import { freshDatabase, keepCluster, unsettled } from '../helpers/faults/database.js';
+import { freshDatabase, keepCluster, lockEventsTable, unsettled } from '../helpers/faults/database.js';
 import {
   caughtUpWith,
   metricValue,
@@ -38,18 +38,7 @@ test('when the watcher stalls, then line-provider drops it with bounded memory a
   }
 
   // Every write of the watcher to the events table now waits for this transaction.
-  const locker = await sql.connect();
-  locker.on('error', () => undefined);
-  let locked = true;
-  const unlock = async () => {
-    if (!locked) return;
-    locked = false;
-    await locker.query('COMMIT');
-    locker.release();
-  };
-  t.teardown(unlock);
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE events IN EXCLUSIVE MODE');
+  const unlock = await lockEventsTable(t, sql);
 
   await lp.finish('slow-win', true);
   let created = 0;

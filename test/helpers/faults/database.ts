@@ -41,6 +41,27 @@ export async function freshDatabase(t: ExecutionContext): Promise<FreshDatabase>
   return { url: db.url, sql };
 }
 
+/**
+ * Takes `LOCK TABLE events IN EXCLUSIVE MODE` in a transaction of its own, so that every write to the events
+ * table (the watcher's upserts, a bet's `FOR SHARE`) waits. Resolves with the release, which is also
+ * registered as a teardown (idempotent), so a failing test never leaves the lock held.
+ */
+export async function lockEventsTable(t: ExecutionContext, sql: pg.Pool): Promise<() => Promise<void>> {
+  const locker = await sql.connect();
+  locker.on('error', () => undefined);
+  let locked = true;
+  const unlock = async () => {
+    if (!locked) return;
+    locked = false;
+    await locker.query('COMMIT');
+    locker.release();
+  };
+  t.teardown(unlock);
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE events IN EXCLUSIVE MODE');
+  return unlock;
+}
+
 /** The same database reached through `host:port` (a proxy in front of PostgreSQL). */
 export function viaPort(url: string, port: number): string {
   const u = new URL(url);
