@@ -5,7 +5,10 @@
  * send stamp; on "report" answers "result" with the latency histogram and counts so far; exits on "exit".
  */
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import type { WatchEventsResponse } from '../../line-provider/src/gen/lineprovider/v1/line_provider.js';
+import type {
+  Event,
+  WatchEventsResponse,
+} from '../../line-provider/src/gen/lineprovider/v1/line_provider.js';
 import { connectProvider, type Provider } from './grpc.js';
 import { Histogram, nowMs, unstamp } from './fanout-clock.js';
 
@@ -25,20 +28,27 @@ function watch(provider: Provider, onLive: () => void): void {
   const call: ClientReadableStream<WatchEventsResponse> = provider.client.watchEvents({
     resumeInstanceId: '',
     resumeRevision: '0',
+    // As bet-maker asks: a burst of changes in one message.
+    maxChangesPerMessage: 256,
   });
+  const onChange = (e: Event | undefined, at: number) => {
+    if (e === undefined) return;
+    const rev = Number(e.revision);
+    if (rev !== last + 1) gaps++;
+    last = rev;
+    if (!recording || e.deadline === undefined) return;
+    const sentAt = unstamp(e.deadline, e.coefficient);
+    if (sentAt < from) return;
+    received++;
+    hist.add(at - sentAt);
+  };
   call.on('data', (m: WatchEventsResponse) => {
     const k = m.kind;
     if (k?.$case === 'change') {
-      const e = k.value.event;
-      if (e === undefined) return;
-      const rev = Number(e.revision);
-      if (rev !== last + 1) gaps++;
-      last = rev;
-      if (!recording || e.deadline === undefined) return;
-      const sentAt = unstamp(e.deadline, e.coefficient);
-      if (sentAt < from) return;
-      received++;
-      hist.add(nowMs() - sentAt);
+      onChange(k.value.event, nowMs());
+    } else if (k?.$case === 'changes') {
+      const at = nowMs();
+      for (const e of k.value.events) onChange(e, at);
     } else if (k?.$case === 'header') {
       last = Number(k.value.snapshotRevision);
     } else if (k?.$case === 'snapshotEnd' && !live) {

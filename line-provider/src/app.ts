@@ -11,7 +11,7 @@ import { serverCredentials } from './grpc/credentials.js';
 import { addReflection } from './grpc/reflection.js';
 import { serverOptions } from './grpc/server-options.js';
 import { createLineProviderService } from './grpc/service.js';
-import { withSharedWatchEncoding } from './grpc/watch-messages.js';
+import { withPrebuiltWatchEncoding } from './grpc/change-encoding.js';
 import { WatchRegistry } from './grpc/watch-registry.js';
 import { MetricsServer } from './metrics/http-server.js';
 import type { LineProviderMetrics } from './metrics/metrics.js';
@@ -86,7 +86,7 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const health = new HealthImplementation({ '': 'NOT_SERVING', [SERVICE_NAME]: 'NOT_SERVING' });
   const server = new Server(serverOptions(config.keepalive));
   server.addService(
-    withSharedWatchEncoding(LineProviderServiceService),
+    withPrebuiltWatchEncoding(LineProviderServiceService),
     createLineProviderService({ store, watchers, logger, access, metrics }),
   );
   health.addToServer(server);

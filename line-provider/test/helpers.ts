@@ -131,7 +131,10 @@ export function watch(
   request: Partial<WatchEventsRequest> = {},
   metadata: Metadata = new Metadata(),
 ): ClientReadableStream<WatchEventsResponse> {
-  return client.watchEvents({ resumeInstanceId: '', resumeRevision: '0', ...request }, metadata);
+  return client.watchEvents(
+    { resumeInstanceId: '', resumeRevision: '0', maxChangesPerMessage: 0, ...request },
+    metadata,
+  );
 }
 
 export { StreamReader } from './stream-reader.js';

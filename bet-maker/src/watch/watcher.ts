@@ -94,6 +94,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       const call = this.o.client.watchEvents({
         resumeInstanceId: this.position()?.instanceId ?? '',
         resumeRevision: (this.position()?.revision ?? 0n).toString(),
+        maxChangesPerMessage: 0,
       });
       const reader = new StreamReader(call, this.o.highWater ?? 10_000, this.o.idleTimeoutMs);
       this.current = reader;

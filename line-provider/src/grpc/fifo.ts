@@ -15,12 +15,28 @@ export class Fifo<T> {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];
     this.head += 1;
-    // Compact once the consumed prefix dominates, so memory follows the live length.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
+    this.compact();
+    return item;
+  }
+
+  /** Drops the consumed prefix once it dominates, so memory follows the live length. */
+  private compact(): void {
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return item;
+  }
+
+  /** Removes and returns up to `n` items from the front. */
+  take(n: number): T[] {
+    const end = Math.min(this.items.length, this.head + n);
+    const out = this.items.slice(this.head, end);
+    this.head = end;
+    this.compact();
+    return out;
   }
 
   clear(): void {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { EventStore } from '../store/event-store.js';
 import type { ResumePoint } from '../store/watch-types.js';
 import type { CloseReason, WatchCall, WatchSessionOptions } from './watch-session.js';
+import { ChangeEncoder } from './change-encoding.js';
 import { WatchSession } from './watch-session.js';
 
 /** Counters of the watch streams, for tests; metrics count through a {@link WatchObserver}. */
@@ -24,14 +25,14 @@ export interface WatchMetrics {
 export interface WatchObserver {
   opened(): void;
   closed(reason: CloseReason): void;
-  /** One change message written to a stream (replayed on resume, or live). */
-  changeSent(): void;
+  /** `count` changes written to a stream in one message (replayed on resume, or live). */
+  changesSent(count: number): void;
 }
 
 const NO_OBSERVER: WatchObserver = {
   opened: () => undefined,
   closed: () => undefined,
-  changeSent: () => undefined,
+  changesSent: () => undefined,
 };
 
 /** Emitted once per stream when it ends, with why. */
@@ -45,6 +46,8 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
   private openedCount = 0;
   private droppedCount = 0;
   private maxDepth = 0;
+  /** Each change encoded once for every stream. */
+  private readonly encoder = new ChangeEncoder();
 
   constructor(
     private readonly store: EventStore,
@@ -74,11 +77,11 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
   /** Serves one WatchEvents call until it ends; `requestId` (the caller's x-request-id) goes into its log lines. */
   serve(call: WatchCall, resume: ResumePoint | undefined, requestId?: string): void {
     const logger = requestId === undefined ? this.logger : this.logger.child({ requestId });
-    const session = new WatchSession(call, this.store, this.options, logger, {
+    const session = new WatchSession(call, this.store, this.encoder, this.options, logger, {
       onQueueDepth: (depth) => {
         this.maxDepth = Math.max(this.maxDepth, depth);
       },
-      onChangeSent: () => this.observer.changeSent(),
+      onChangesSent: (count) => this.observer.changesSent(count),
       onClose: (closed, reason) => this.onClose(closed, reason, call.getPeer(), logger),
     });
     this.sessions.add(session);

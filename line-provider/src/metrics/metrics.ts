@@ -98,7 +98,7 @@ export function createMetrics(sources: MetricSources): LineProviderMetrics {
   });
   const changesSent = new Counter({
     name: 'line_provider_watch_changes_sent_total',
-    help: 'Change messages written to watch streams',
+    help: 'Changes written to watch streams (several may share one message)',
     registers,
   });
   const rpcs = new Counter({
@@ -162,7 +162,7 @@ export function createMetrics(sources: MetricSources): LineProviderMetrics {
         closed.inc({ reason });
         if (reason === 'overflow') dropped.inc();
       },
-      changeSent: () => changesSent.inc(),
+      changesSent: (count) => changesSent.inc(count),
     },
     journal: {
       batchWritten: (lines, seconds) => {

@@ -177,6 +177,12 @@ export interface WatchEventsRequest {
   resumeInstanceId: string;
   /** Last revision the client applied; meaningful only with resume_instance_id. */
   resumeRevision: string;
+  /**
+   * The most changes the client takes in one message. 0 or 1: every change comes alone, as `change`.
+   * Above 1: consecutive changes that are waiting together may come as one `changes` message (at most this
+   * many), which under load costs both sides far fewer messages. The provider caps it at 256.
+   */
+  maxChangesPerMessage: number;
 }
 
 /**
@@ -202,6 +208,9 @@ export interface WatchEventsResponse {
     | //
     /** Nothing changed for a while; the stream is alive. */
     { $case: "heartbeat"; value: Heartbeat }
+    | //
+    /** Consecutive changes, in revision order (only when the request set max_changes_per_message above 1). */
+    { $case: "changes"; value: EventChanges }
     | undefined;
 }
 
@@ -233,6 +242,12 @@ export interface SnapshotEnd {
 export interface EventChange {
   /** The event after the change; its revision is the change's revision, always previous + 1 on a stream. */
   event?: Event | undefined;
+}
+
+/** EventChanges is several consecutive mutations. */
+export interface EventChanges {
+  /** The events after their changes, in revision order: each revision is the previous one + 1. */
+  events: Event[];
 }
 
 /** Heartbeat is sent while idle. */
@@ -1201,7 +1216,7 @@ export const UpdateEventStatusResponse: MessageFns<UpdateEventStatusResponse> = 
 };
 
 function createBaseWatchEventsRequest(): WatchEventsRequest {
-  return { resumeInstanceId: "", resumeRevision: "0" };
+  return { resumeInstanceId: "", resumeRevision: "0", maxChangesPerMessage: 0 };
 }
 
 export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
@@ -1211,6 +1226,9 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     }
     if (message.resumeRevision !== "0") {
       writer.uint32(16).uint64(message.resumeRevision);
+    }
+    if (message.maxChangesPerMessage !== 0) {
+      writer.uint32(24).uint32(message.maxChangesPerMessage);
     }
     return writer;
   },
@@ -1244,6 +1262,14 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
             message.resumeRevision = reader.uint64().toString();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxChangesPerMessage = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1268,6 +1294,11 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
         : isSet(object.resume_revision)
         ? globalThis.String(object.resume_revision)
         : "0",
+      maxChangesPerMessage: isSet(object.maxChangesPerMessage)
+        ? globalThis.Number(object.maxChangesPerMessage)
+        : isSet(object.max_changes_per_message)
+        ? globalThis.Number(object.max_changes_per_message)
+        : 0,
     };
   },
 
@@ -1279,6 +1310,9 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     if (message.resumeRevision !== "0") {
       obj.resumeRevision = message.resumeRevision;
     }
+    if (message.maxChangesPerMessage !== 0) {
+      obj.maxChangesPerMessage = Math.round(message.maxChangesPerMessage);
+    }
     return obj;
   },
 
@@ -1289,6 +1323,7 @@ export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
     const message = createBaseWatchEventsRequest();
     message.resumeInstanceId = object.resumeInstanceId ?? "";
     message.resumeRevision = object.resumeRevision ?? "0";
+    message.maxChangesPerMessage = object.maxChangesPerMessage ?? 0;
     return message;
   },
 };
@@ -1314,6 +1349,9 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
         break;
       case "heartbeat":
         Heartbeat.encode(message.kind.value, writer.uint32(42).fork()).join();
+        break;
+      case "changes":
+        EventChanges.encode(message.kind.value, writer.uint32(50).fork()).join();
         break;
     }
     return writer;
@@ -1372,6 +1410,14 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
             message.kind = { $case: "heartbeat", value: Heartbeat.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = { $case: "changes", value: EventChanges.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1400,6 +1446,8 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
         ? { $case: "change", value: EventChange.fromJSON(object.change) }
         : isSet(object.heartbeat)
         ? { $case: "heartbeat", value: Heartbeat.fromJSON(object.heartbeat) }
+        : isSet(object.changes)
+        ? { $case: "changes", value: EventChanges.fromJSON(object.changes) }
         : undefined,
     };
   },
@@ -1416,6 +1464,8 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
       obj.change = EventChange.toJSON(message.kind.value);
     } else if (message.kind?.$case === "heartbeat") {
       obj.heartbeat = Heartbeat.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "changes") {
+      obj.changes = EventChanges.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -1453,6 +1503,12 @@ export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
       case "heartbeat": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "heartbeat", value: Heartbeat.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "changes": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "changes", value: EventChanges.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1793,6 +1849,73 @@ export const EventChange: MessageFns<EventChange> = {
   fromPartial<I extends Exact<DeepPartial<EventChange>, I>>(object: I): EventChange {
     const message = createBaseEventChange();
     message.event = (object.event !== undefined && object.event !== null) ? Event.fromPartial(object.event) : undefined;
+    return message;
+  },
+};
+
+function createBaseEventChanges(): EventChanges {
+  return { events: [] };
+}
+
+export const EventChanges: MessageFns<EventChanges> = {
+  encode(message: EventChanges, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      Event.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EventChanges {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEventChanges();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EventChanges {
+    return { events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: EventChanges): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => Event.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EventChanges>, I>>(base?: I): EventChanges {
+    return EventChanges.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EventChanges>, I>>(object: I): EventChanges {
+    const message = createBaseEventChanges();
+    message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
     return message;
   },
 };
