@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { progress } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
 import { logTime } from '../lib/services.js';
@@ -95,8 +97,28 @@ async function measure(stack: Stack, what: string) {
   const rss = bm.memory();
   const readyS = (readyAt - listeningAt) / 1000;
   const fromSpawnS = (readyAt - bm.spawnedAt) / 1000;
+  const applied = appliedRecord(bm.logFile, bm.spawnedAt);
+  // The database's share: how long bet-maker still waited for it after the last chunk had arrived.
+  const afterEndS = applied?.afterEndMs === undefined ? undefined : applied.afterEndMs / 1000;
+  const load1 = loadavg()[0] ?? 0;
   progress(
-    `ready ${readyS.toFixed(2)} s after listening (${fromSpawnS.toFixed(2)} s after spawn); RSS ${rss.rssMb.toFixed(0)} MB`,
+    `ready ${readyS.toFixed(2)} s after listening (${fromSpawnS.toFixed(2)} s after spawn` +
+      `${afterEndS === undefined ? '' : `, ${afterEndS.toFixed(2)} s of it after the snapshot end`}); ` +
+      `RSS ${rss.rssMb.toFixed(0)} MB; load average ${load1.toFixed(2)}`,
   );
-  return { readyS, fromSpawnS, eventsBytes: bytes, rss };
+  return { readyS, fromSpawnS, afterEndS, load1, eventsBytes: bytes, rss };
+}
+
+/** bet-maker's first `snapshot applied` log record since `after` (the one that made it ready). */
+function appliedRecord(file: string, after: number): { afterEndMs?: number } | undefined {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.includes('"snapshot applied"')) continue;
+    try {
+      const rec = JSON.parse(line) as { time?: number; afterEndMs?: number };
+      if (typeof rec.time === 'number' && rec.time >= after) return rec;
+    } catch {
+      // not a log record
+    }
+  }
+  return undefined;
 }

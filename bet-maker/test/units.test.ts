@@ -4,6 +4,7 @@ import { formatCents, parseDecimal, parseDecimalNumber } from '../src/domain/dec
 import { createCursorCodec } from '../src/http/cursor.js';
 import { backoffDelay, retryUntilDone, type Clock } from '../src/watch/backoff.js';
 import { EventCache } from '../src/watch/event-cache.js';
+import { toEventRecord } from '../src/watch/mapping.js';
 
 test('when random is fixed, then the backoff doubles up to the cap with full jitter', (t) => {
   const opts = { minMs: 100, maxMs: 1_000 };
@@ -100,4 +101,23 @@ test('when the environment is empty, then the documented defaults apply; bad val
   t.throws(() => loadConfig({ PORT: 'abc', DATABASE_URL: 'mysql://x' }), {
     message: /PORT[\s\S]*DATABASE_URL/,
   });
+});
+
+test('when a wire coefficient is read, then it is kept in two-place form and refused out of numeric(12,2)', (t) => {
+  const wire = (coefficient: string) => ({
+    eventId: 'e-1',
+    coefficient,
+    deadline: new Date(0),
+    status: 1,
+    revision: '7',
+  });
+  const read = (c: string) => toEventRecord(wire(c)).coefficient;
+  t.is(read('1.75'), '1.75');
+  t.is(read('1.5'), '1.50');
+  t.is(read('2'), '2.00');
+  t.is(read('0.01'), '0.01');
+  t.is(read('9999999999.99'), '9999999999.99');
+  for (const bad of ['0.00', '0', '10000000000.00', '10000000000', '01.50', '1.755', '-1.00', '']) {
+    t.throws(() => read(bad), { name: 'ProtocolError' }, bad);
+  }
 });

@@ -10,11 +10,13 @@ export class WatchdogError extends Error {
 
 /**
  * Buffers a server stream so the consumer can take every message that has arrived in one go (and apply
- * changes in batches). Pauses the stream past `highWater` messages, which pushes back to the provider.
+ * changes in batches). Pauses the stream once the buffered messages weigh `highWater` (by `weigh`, 1 per
+ * message unless given; a message of several changes weighs as many), which pushes back to the provider.
  * A watchdog cancels the call when nothing arrived for `idleMs` while the stream was flowing.
  */
 export class StreamReader<T> {
   private buf: T[] = [];
+  private weight = 0;
   private done = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
@@ -25,11 +27,13 @@ export class StreamReader<T> {
     private readonly call: ClientReadableStream<T>,
     private readonly highWater: number,
     private readonly idleMs: number,
+    weigh: (m: T) => number = () => 1,
   ) {
     call.on('data', (m: T) => {
       this.buf.push(m);
+      this.weight += weigh(m);
       this.arm();
-      if (this.buf.length >= this.highWater && !this.paused) {
+      if (this.weight >= this.highWater && !this.paused) {
         this.paused = true;
         clearTimeout(this.timer);
         call.pause();
@@ -63,6 +67,7 @@ export class StreamReader<T> {
     }
     const out = this.buf;
     this.buf = [];
+    this.weight = 0;
     if (this.paused) {
       this.paused = false;
       this.arm();

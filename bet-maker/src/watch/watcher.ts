@@ -20,9 +20,19 @@ export interface WatcherOptions extends BackoffOptions {
   metrics: Metrics;
   clock: Clock;
   idleTimeoutMs: number;
-  /** Messages buffered before the stream is paused. */
+  /** Events (changes, snapshot events) buffered before the stream is paused; default 10,000. */
   highWater?: number;
 }
+
+/**
+ * Changes per stream message we accept (the provider caps it at 256): under load a batch costs both sides
+ * one message instead of hundreds; the session checks every revision in it as if each came alone.
+ */
+const MAX_CHANGES_PER_MESSAGE = 256;
+
+/** What a message weighs in the read buffer: the events it carries (at least 1). */
+const eventsIn = ({ kind }: WatchEventsResponse): number =>
+  kind?.$case === 'changes' || kind?.$case === 'snapshotChunk' ? Math.max(1, kind.value.events.length) : 1;
 
 export type StreamState = 'disconnected' | 'connecting' | 'live';
 
@@ -33,9 +43,10 @@ interface WatcherEvents {
 }
 
 /**
- * Mirrors line-provider's events: connect, buffer and apply the snapshot, then live changes; on any error
- * or end reconnect with backoff, resuming from the last applied revision when possible. The database is
- * written first, then the cache; a failed write is retried until it succeeds, never skipped.
+ * Mirrors line-provider's events: connect, apply the snapshot as it arrives (committed at its end), then
+ * live changes; on any error or end reconnect with backoff, resuming from the last applied revision when
+ * possible. The database is written first, then the cache; a failed write is retried until it succeeds,
+ * never skipped.
  * Emits `synced` once (first snapshot applied), `applied` after every write, `state` on transitions.
  */
 export class Watcher extends EventEmitter<WatcherEvents> {
@@ -49,7 +60,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     super();
     this.mirror = new EventMirror({
       ...o,
-      write: (fn) => this.write(fn),
+      write: (fn, signal) => this.write(fn, signal),
       onApplied: (at, first) => {
         if (first) this.emit('synced');
         this.emit('applied', at);
@@ -94,15 +105,15 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       const call = this.o.client.watchEvents({
         resumeInstanceId: this.position()?.instanceId ?? '',
         resumeRevision: (this.position()?.revision ?? 0n).toString(),
-        maxChangesPerMessage: 0,
+        maxChangesPerMessage: MAX_CHANGES_PER_MESSAGE,
       });
-      const reader = new StreamReader(call, this.o.highWater ?? 10_000, this.o.idleTimeoutMs);
+      const reader = new StreamReader(call, this.o.highWater ?? 10_000, this.o.idleTimeoutMs, eventsIn);
       this.current = reader;
       let reason = 'end';
       try {
         await runSession(reader, {
           position: () => this.mirror.position(),
-          applySnapshot: (i, r, e) => this.mirror.applySnapshot(i, r, e),
+          beginSnapshot: (i, r) => this.mirror.beginSnapshot(i, r),
           applyChanges: (c) => this.mirror.applyChanges(c),
           live: () => {
             attempt = 0;
@@ -142,12 +153,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return 'error';
   }
 
-  private write<T>(fn: () => Promise<T>): Promise<T> {
+  /** Retries `fn` until it succeeds, the watcher stops, or `signal` (the caller's) aborts. */
+  private write<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     return retryUntilDone(fn, {
       ...this.o,
       minMs: this.o.minMs,
       maxMs: this.o.maxMs,
-      signal: this.abort.signal,
+      signal: signal === undefined ? this.abort.signal : AbortSignal.any([this.abort.signal, signal]),
       onError: (err, attempt) => {
         this.o.metrics.applyRetries.inc();
         this.o.logger.warn({ err, attempt }, 'applying events to the database failed; retrying');

@@ -50,7 +50,11 @@ export class FakeLineProvider extends EventEmitter<{ watch: [WatchEventsRequest]
   private readonly live = new Set<Call>();
   private held: (() => void)[] = [];
   private scripts: WatchScript[] = [];
+  /** Changes made inside batch(), published together at its end. */
+  private batching: Event[] | undefined;
   chunkSize = 2;
+  /** How many `changes` messages were sent (each to one watcher). */
+  changesMessagesSent = 0;
   readonly watchRequests: WatchEventsRequest[] = [];
 
   private constructor(
@@ -87,8 +91,28 @@ export class FakeLineProvider extends EventEmitter<{ watch: [WatchEventsRequest]
     };
     this.events.set(e.id, event);
     this.log.push(event);
-    this.broadcast({ kind: { $case: 'change', value: { event } } });
+    if (this.batching !== undefined) this.batching.push(event);
+    else for (const call of this.live) this.sendChanges(call, [event]);
     return event;
+  }
+
+  /**
+   * Makes the changes in `fn` and publishes them together, as the real provider does with changes that
+   * wait together: in `changes` messages (at most the watcher's max_changes_per_message each) to watchers
+   * that asked for more than one, one `change` each to the others. `tamper` edits the list that is sent,
+   * not the provider's state (to break the protocol on purpose). Returns the changes made.
+   */
+  batch(fn: () => void, tamper: (events: Event[]) => Event[] = (events) => events): Event[] {
+    const made: Event[] = [];
+    this.batching = made;
+    try {
+      fn();
+    } finally {
+      this.batching = undefined;
+    }
+    const sent = tamper([...made]);
+    for (const call of this.live) this.sendChanges(call, sent);
+    return made;
   }
 
   finish(id: string, win: boolean): Event {
@@ -165,7 +189,10 @@ export class FakeLineProvider extends EventEmitter<{ watch: [WatchEventsRequest]
       !s.noResume && req.resumeInstanceId === this.instanceId && from <= this.revision && from + 1n >= first;
     if (canResume) {
       call.write(header(this.instanceId, from, 0n, true));
-      for (const e of this.log) if (BigInt(e.revision) > from) call.write(change(e));
+      this.sendChanges(
+        call,
+        this.log.filter((e) => BigInt(e.revision) > from),
+      );
       this.live.add(call);
     } else {
       this.sendSnapshot(call, s);
@@ -193,11 +220,31 @@ export class FakeLineProvider extends EventEmitter<{ watch: [WatchEventsRequest]
       }
       call.write({ kind: { $case: 'snapshotEnd', value: { snapshotRevision: rev.toString() } } });
       // Changes made while the snapshot was held follow it, in order.
-      for (const e of this.log) if (BigInt(e.revision) > rev) call.write(change(e));
+      this.sendChanges(
+        call,
+        this.log.filter((e) => BigInt(e.revision) > rev),
+      );
       this.live.add(call);
     };
     if (s.holdSnapshot) this.held.push(rest);
     else rest();
+  }
+
+  /**
+   * Writes changes the way the real provider does: in slices of the watcher's max_changes_per_message (at
+   * least 1, at most 256), a slice of one as `change` and a longer one as `changes`.
+   */
+  private sendChanges(call: Call, events: Event[]): void {
+    const max = Math.max(1, Math.min(call.request.maxChangesPerMessage, 256));
+    for (let i = 0; i < events.length; i += max) {
+      const slice = events.slice(i, i + max);
+      if (slice.length === 1 && slice[0] !== undefined) {
+        call.write(change(slice[0]));
+      } else {
+        call.write({ kind: { $case: 'changes', value: { events: slice } } });
+        this.changesMessagesSent++;
+      }
+    }
   }
 }
 
