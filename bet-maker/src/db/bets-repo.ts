@@ -1,5 +1,5 @@
 import type { BetStatus, BetView } from '../domain/bet.js';
-import { isoUtc, type Queryable } from './sql.js';
+import { isoUtc, type Db, type Prepared, type Queryable } from './sql.js';
 
 const VIEW = `bet_id::text AS bet_id, event_id, amount::text AS amount, coefficient::text AS coefficient,
   status, ${isoUtc('created_at')} AS created_at, ${isoUtc('settled_at')} AS settled_at`;
@@ -12,48 +12,23 @@ export interface NewBet {
   requestHash: string | null;
 }
 
-/**
- * Inserts the bet only if its event is open at this instant, with the coefficient in force. FOR SHARE
- * makes a concurrent finish of the event wait for this insert (the foreign key alone takes FOR KEY
- * SHARE, which does not conflict with the status update), and a waiting insert re-checks the status.
- * Returns undefined when nothing was inserted: the event is not open, or the key was already used.
- */
-export async function insertBet(db: Queryable, bet: NewBet): Promise<BetView | undefined> {
-  const conflict = bet.idempotencyKey === null ? '' : 'ON CONFLICT (idempotency_key) DO NOTHING';
-  const rows = await db.query<BetView>(
-    `INSERT INTO bets (event_id, amount, coefficient, idempotency_key, request_hash)
-     SELECT e.id, ?::numeric, e.coefficient, ?, ? FROM events e
-      WHERE e.id = ? AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
-      FOR SHARE
-     ${conflict}
-     RETURNING ${VIEW}`,
-    [bet.amount, bet.idempotencyKey, bet.requestHash, bet.eventId],
-  );
-  return rows[0];
-}
+const insertOne = (conflict: string): string =>
+  `INSERT INTO bets (event_id, amount, coefficient, idempotency_key, request_hash)
+   SELECT e.id, $1::numeric, e.coefficient, $2, $3 FROM events e
+    WHERE e.id = $4 AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
+    FOR SHARE
+   ${conflict}
+   RETURNING ${VIEW}`;
+const INSERT_ONE: Prepared = { name: 'bets_insert_one', text: insertOne('') };
+const INSERT_ONE_KEYED: Prepared = {
+  name: 'bets_insert_one_keyed',
+  text: insertOne('ON CONFLICT (idempotency_key) DO NOTHING'),
+};
 
-/**
- * insertBet for many bets in one statement: one round trip and one commit (one WAL flush) for all of them.
- * Each row is inserted only if its event is open, as insertBet decides it; the events are share-locked in
- * id order, a fixed order, so that concurrent batches and event updates queue instead of deadlocking.
- * The caller picks each `betId`, which is how an inserted row finds its request; a bet missing from the
- * result was not inserted (its event is not open, or its key was already used, possibly in this batch).
- */
-export async function insertBets(
-  db: Queryable,
-  bets: readonly (NewBet & { betId: string })[],
-): Promise<BetView[]> {
-  const rows = bets.map((b, ord) => ({
-    bet_id: b.betId,
-    event_id: b.eventId,
-    amount: b.amount,
-    idempotency_key: b.idempotencyKey,
-    request_hash: b.requestHash,
-    ord,
-  }));
-  return db.query<BetView>(
-    `WITH x AS (
-       SELECT * FROM jsonb_to_recordset(?::jsonb)
+const INSERT_MANY: Prepared = {
+  name: 'bets_insert_many',
+  text: `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb)
          AS x(bet_id uuid, event_id text, amount numeric, idempotency_key text, request_hash text, ord int)
      ), open AS (
        SELECT e.id, e.coefficient FROM events e
@@ -68,8 +43,41 @@ export async function insertBets(
       ORDER BY x.ord
      ON CONFLICT (idempotency_key) DO NOTHING
      RETURNING ${VIEW}`,
-    [JSON.stringify(rows)],
-  );
+};
+
+/**
+ * Inserts the bet only if its event is open at this instant, with the coefficient in force. FOR SHARE
+ * makes a concurrent finish of the event wait for this insert (the foreign key alone takes FOR KEY
+ * SHARE, which does not conflict with the status update), and a waiting insert re-checks the status.
+ * Returns undefined when nothing was inserted: the event is not open, or the key was already used.
+ */
+export async function insertBet(db: Db, bet: NewBet): Promise<BetView | undefined> {
+  const rows = await db.prepared<BetView>(bet.idempotencyKey === null ? INSERT_ONE : INSERT_ONE_KEYED, [
+    bet.amount,
+    bet.idempotencyKey,
+    bet.requestHash,
+    bet.eventId,
+  ]);
+  return rows[0];
+}
+
+/**
+ * insertBet for many bets in one statement: one round trip and one commit (one WAL flush) for all of them.
+ * Each row is inserted only if its event is open, as insertBet decides it; the events are share-locked in
+ * id order, a fixed order, so that concurrent batches and event updates queue instead of deadlocking.
+ * The caller picks each `betId`, which is how an inserted row finds its request; a bet missing from the
+ * result was not inserted (its event is not open, or its key was already used, possibly in this batch).
+ */
+export async function insertBets(db: Db, bets: readonly (NewBet & { betId: string })[]): Promise<BetView[]> {
+  const rows = bets.map((b, ord) => ({
+    bet_id: b.betId,
+    event_id: b.eventId,
+    amount: b.amount,
+    idempotency_key: b.idempotencyKey,
+    request_hash: b.requestHash,
+    ord,
+  }));
+  return db.prepared<BetView>(INSERT_MANY, [JSON.stringify(rows)]);
 }
 
 /** The bet stored under an idempotency key, with the hash of the request that created it. */

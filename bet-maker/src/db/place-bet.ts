@@ -5,7 +5,7 @@ import { DomainError } from '../domain/errors.js';
 import { batcherFor } from './bet-batch.js';
 import { findByIdempotencyKey, toView } from './bets-repo.js';
 import { eventAvailability } from './events-repo.js';
-import type { Queryable } from './sql.js';
+import type { Db } from './sql.js';
 
 export interface PlaceBet {
   eventId: string;
@@ -25,7 +25,7 @@ export interface Placed {
  * the same key (same request: the stored bet; another request: 422), an unknown event (404) or an event
  * that no longer takes bets (409). Nothing is stored on any refusal.
  */
-export async function placeBet(db: Queryable, req: PlaceBet): Promise<Placed> {
+export async function placeBet(db: Db, req: PlaceBet): Promise<Placed> {
   const amount = formatCents(req.amountCents);
   const hash =
     req.idempotencyKey === null

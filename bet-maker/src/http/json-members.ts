@@ -6,8 +6,11 @@ export interface JsonMember {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const NUMBER_START = /[-0-9]/;
-const NUMBER_PART = /[-+.0-9eE]/;
+const MINUS = 0x2d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+/** `[-+.0-9eE]`: what a JSON number literal is made of. */
+const isNumberPart = (c: number) =>
+  isDigit(c) || c === MINUS || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 
 /**
  * The top-level members of a JSON object text, in order, duplicates included. JSON.parse keeps only the
@@ -23,10 +26,16 @@ export function topLevelMembers(json: string): JsonMember[] {
     const c = json.charCodeAt(i);
     if (c === QUOTE) {
       const start = i;
+      let escaped = false;
       for (i++; i < json.length && json.charCodeAt(i) !== QUOTE; i++)
-        if (json.charCodeAt(i) === BACKSLASH) i++;
+        if (json.charCodeAt(i) === BACKSLASH) {
+          escaped = true;
+          i++;
+        }
       if (depth === 1 && awaitingKey) {
-        members.push({ key: JSON.parse(json.slice(start, i + 1)) as string });
+        // Without a backslash the key is the text between the quotes (JSON.parse accepted the body).
+        const key = escaped ? (JSON.parse(json.slice(start, i + 1)) as string) : json.slice(start + 1, i);
+        members.push({ key });
         awaitingKey = false;
       }
     } else if (c === 0x7b || c === 0x5b) {
@@ -36,9 +45,9 @@ export function topLevelMembers(json: string): JsonMember[] {
       depth--;
     } else if (depth === 1 && c === 0x2c) {
       awaitingKey = true;
-    } else if (depth === 1 && NUMBER_START.test(json[i] ?? '')) {
+    } else if (depth === 1 && (isDigit(c) || c === MINUS)) {
       const start = i;
-      while (i + 1 < json.length && NUMBER_PART.test(json[i + 1] ?? '')) i++;
+      while (i + 1 < json.length && isNumberPart(json.charCodeAt(i + 1))) i++;
       const last = members.at(-1);
       if (last !== undefined) last.number = json.slice(start, i + 1);
     }

@@ -4,6 +4,7 @@ import { findBet } from '../../db/find-bet.js';
 import { placeBet } from '../../db/place-bet.js';
 import { DomainError } from '../../domain/errors.js';
 import type { RouteDeps } from '../deps.js';
+import { isJson } from '../json-body.js';
 import { parseIdempotencyKey, parseListBets, parsePlaceBet } from '../schemas.js';
 
 export function betRoutes(router: Router, deps: RouteDeps): void {
@@ -46,7 +47,7 @@ export function betRoutes(router: Router, deps: RouteDeps): void {
    */
   router.post('/bet', async (ctx) => {
     // rawBody is set only when the body parser read the body as JSON (its type test is stricter).
-    if (!ctx.is('application/json') || ctx.request.rawBody === undefined) {
+    if (!isJson(ctx) || ctx.request.rawBody === undefined) {
       throw new DomainError('unsupported_media_type', 'Send the bet as application/json.');
     }
     const key = parseIdempotencyKey(ctx.headers['idempotency-key']);
