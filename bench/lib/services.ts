@@ -86,9 +86,11 @@ async function startService(
   const profile = (process.env.BENCH_PROFILE ?? '').split(',').includes(dir)
     ? ['--cpu-prof', `--cpu-prof-dir=${logDir}`]
     : [];
+  // BENCH_NODE_FLAGS="--trace-gc ..." adds V8 or Node flags to the services (diagnosis; never in a recorded run).
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '');
   const logFile = join(logDir, `${name}.log`);
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [...profile, ...entry], {
+  const child = spawn(process.execPath, [...flags, ...profile, ...entry], {
     cwd: join(root, dir),
     env: { ...process.env, ...env },
     stdio: ['ignore', log, log],
