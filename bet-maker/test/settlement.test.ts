@@ -1,21 +1,13 @@
 import anyTest, { type TestFn } from 'ava';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import type pg from 'pg';
+import { withTestDatabase, type DatabaseContext } from './helpers/database.js';
 import { FakeLineProvider } from './helpers/fake-line-provider.js';
 import { caughtUp, settled, startHarness } from './helpers/harness.js';
 import { get, postBet } from './helpers/http.js';
 
-const test = anyTest as TestFn<{ db: TestDatabase; sql: pg.Pool }>;
+const test = anyTest as TestFn<DatabaseContext>;
 
-test.before(async (t) => {
-  const db = await createTestDatabase();
-  t.context = { db, sql: new pg.Pool({ connectionString: db.url, max: 2 }) };
-});
-
-test.after.always(async (t) => {
-  await t.context.sql?.end();
-  await t.context.db?.drop();
-});
+withTestDatabase(test);
 
 const pendingOf = async (sql: pg.Pool, eventId: string) =>
   Number(

@@ -1,47 +1,17 @@
 import anyTest, { type TestFn } from 'ava';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
-import { FakeLineProvider } from './helpers/fake-line-provider.js';
-import { caughtUp, settled, startHarness, stateReached, type Harness } from './helpers/harness.js';
+import { withTestDatabase, type DatabaseContext } from './helpers/database.js';
+import { caughtUp, liveHarness, reconnects, settled, stateReached } from './helpers/harness.js';
 import { get, postBet } from './helpers/http.js';
 
-const test = anyTest as TestFn<{ db: TestDatabase; sql: pg.Pool }>;
+const test = anyTest as TestFn<DatabaseContext>;
 
-test.before(async (t) => {
-  const db = await createTestDatabase();
-  t.context = { db, sql: new pg.Pool({ connectionString: db.url, max: 2 }) };
-});
-
-test.after.always(async (t) => {
-  await t.context.sql?.end();
-  await t.context.db?.drop();
-});
-
-/** A harness whose fake provider already has `ids` open; resolves once bet-maker is live. */
-async function live(
-  t: { context: { db: TestDatabase }; teardown(fn: () => Promise<void>): void },
-  ids: string[],
-) {
-  const fake = await FakeLineProvider.start();
-  for (const id of ids) fake.put({ id });
-  const h = await startHarness(t.context.db.url, { fake });
-  t.teardown(async () => {
-    await h.stop();
-    await fake.stop();
-  });
-  await caughtUp(h);
-  await stateReached(h, 'live');
-  return h;
-}
-
-const reconnects = async (h: Harness, reason: string) =>
-  (await h.app.metrics.reconnects.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+withTestDatabase(test);
 
 // Every test starts its own provider instance on the shared database, so they run one at a time.
 test.serial(
   'when a batch creates an event and updates and finishes another, then bet-maker applies it all and settles the bets',
   async (t) => {
-    const h = await live(t, ['batch-a']);
+    const h = await liveHarness(t, t.context.db.url, ['batch-a']);
     t.is(h.fake.watchRequests[0]?.maxChangesPerMessage, 256);
     const bet = (await postBet<{ bet_id: string }>(h.base, { event_id: 'batch-a', amount: 3 })).body;
     const done = settled(h, 'batch-a');
@@ -69,7 +39,7 @@ test.serial(
 test.serial(
   'when a batch skips a revision inside it, then bet-maker resyncs from a snapshot and ends with every event',
   async (t) => {
-    const h = await live(t, ['skip-a']);
+    const h = await liveHarness(t, t.context.db.url, ['skip-a']);
     const resync = h.fake.nextWatch();
     const made = h.fake.batch(
       () => {
@@ -93,7 +63,7 @@ test.serial(
 );
 
 test.serial('when a changes message holds no event, then bet-maker resyncs', async (t) => {
-  const h = await live(t, ['empty-a']);
+  const h = await liveHarness(t, t.context.db.url, ['empty-a']);
   const resync = h.fake.nextWatch();
   h.fake.broadcast({ kind: { $case: 'changes', value: { events: [] } } });
   t.is((await resync).resumeInstanceId, '');
@@ -104,7 +74,7 @@ test.serial('when a changes message holds no event, then bet-maker resyncs', asy
 test.serial(
   'when the stream resumes after a cut, then the changes missed meanwhile arrive batched and are applied',
   async (t) => {
-    const h = await live(t, ['resume-a']);
+    const h = await liveHarness(t, t.context.db.url, ['resume-a']);
     const resumed = h.fake.nextWatch();
     h.fake.cutAll();
     for (const id of ['resume-b', 'resume-c', 'resume-d']) h.fake.put({ id });

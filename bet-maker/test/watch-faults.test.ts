@@ -1,55 +1,35 @@
 import anyTest, { type TestFn } from 'ava';
-import pg from 'pg';
 import { status } from '@grpc/grpc-js';
 import { pino } from 'pino';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { withTestDatabase, type DatabaseContext } from './helpers/database.js';
 import { FakeLineProvider } from './helpers/fake-line-provider.js';
-import { caughtUp, settled, startHarness, stateReached, type Harness } from './helpers/harness.js';
+import {
+  caughtUp,
+  liveHarness,
+  reconnects,
+  settled,
+  startHarness,
+  stateReached,
+  type Harness,
+} from './helpers/harness.js';
 import { get, postBet } from './helpers/http.js';
 
-const test = anyTest as TestFn<{ db: TestDatabase; sql: pg.Pool }>;
+const test = anyTest as TestFn<DatabaseContext>;
 
 interface Bet {
   bet_id: string;
   status: string;
 }
 
-test.before(async (t) => {
-  const db = await createTestDatabase();
-  t.context = { db, sql: new pg.Pool({ connectionString: db.url, max: 2 }) };
-});
-
-test.after.always(async (t) => {
-  await t.context.sql?.end();
-  await t.context.db?.drop();
-});
-
-/** A harness whose fake provider already has `ids` open; resolves once bet-maker is live. */
-async function live(
-  t: { context: { db: TestDatabase }; teardown(fn: () => Promise<void>): void },
-  ids: string[],
-) {
-  const fake = await FakeLineProvider.start();
-  for (const id of ids) fake.put({ id });
-  const h = await startHarness(t.context.db.url, { fake });
-  t.teardown(async () => {
-    await h.stop();
-    await fake.stop();
-  });
-  await caughtUp(h);
-  await stateReached(h, 'live');
-  return h;
-}
+withTestDatabase(test);
 
 const betStatus = async (h: Harness, id: string) => (await get<Bet>(h.base, `/bets/${id}`)).body.status;
-const reconnects = async (h: Harness, reason: string) =>
-  (await h.app.metrics.reconnects.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 // Every test starts its own provider instance on the shared database, so they run one at a time.
 test.serial(
   'when the stream is cut mid-live and the event finishes meanwhile, then it resumes and settles',
   async (t) => {
-    const h = await live(t, ['cut-live']);
+    const h = await liveHarness(t, t.context.db.url, ['cut-live']);
     const bet = (await postBet<Bet>(h.base, { event_id: 'cut-live', amount: 4 })).body;
     const resumed = h.fake.nextWatch();
     const done = settled(h, 'cut-live');
@@ -67,7 +47,7 @@ test.serial(
 test.serial(
   'when the snapshot is cut midway after a provider restart, then the retry still settles',
   async (t) => {
-    const h = await live(t, ['snap-a', 'snap-b', 'snap-c', 'snap-d', 'snap-e']);
+    const h = await liveHarness(t, t.context.db.url, ['snap-a', 'snap-b', 'snap-c', 'snap-d', 'snap-e']);
     const bet = (await postBet<Bet>(h.base, { event_id: 'snap-c', amount: 4 })).body;
     const done = settled(h, 'snap-c');
     h.fake.script({ cutAfterChunks: 1 });
@@ -84,7 +64,7 @@ test.serial(
 );
 
 test.serial('when a change skips a revision, then bet-maker resyncs from a snapshot', async (t) => {
-  const h = await live(t, ['gap-a']);
+  const h = await liveHarness(t, t.context.db.url, ['gap-a']);
   const resync = h.fake.nextWatch();
   const skipped = {
     eventId: 'gap-b',
@@ -104,7 +84,7 @@ test.serial('when a change skips a revision, then bet-maker resyncs from a snaps
 });
 
 test.serial('when a heartbeat is ahead of what was applied, then bet-maker resyncs', async (t) => {
-  const h = await live(t, ['hb-a']);
+  const h = await liveHarness(t, t.context.db.url, ['hb-a']);
   const resync = h.fake.nextWatch();
   h.fake.revision += 1n;
   h.fake.heartbeat();
@@ -112,7 +92,7 @@ test.serial('when a heartbeat is ahead of what was applied, then bet-maker resyn
 });
 
 test.serial('when heartbeats arrive in order, then the stream stays up', async (t) => {
-  const h = await live(t, ['hb-ok']);
+  const h = await liveHarness(t, t.context.db.url, ['hb-ok']);
   const applied = new Promise((r) => h.run.watcher.once('applied', r));
   h.fake.heartbeat();
   h.fake.put({ id: 'hb-ok-2' });
@@ -135,7 +115,7 @@ test.serial('when the stream goes silent, then the watchdog cancels it and recon
 });
 
 test.serial('when the provider ends the stream as a slow consumer, then bet-maker resumes', async (t) => {
-  const h = await live(t, ['slow-a']);
+  const h = await liveHarness(t, t.context.db.url, ['slow-a']);
   const next = h.fake.nextWatch();
   h.fake.cutAll(status.RESOURCE_EXHAUSTED);
   t.is((await next).resumeInstanceId, h.fake.instanceId);
@@ -146,7 +126,7 @@ test.serial('when the provider ends the stream as a slow consumer, then bet-make
 test.serial(
   'when the provider is gone, then /readyz turns 503, bets are suspended and the known events are still listed',
   async (t) => {
-    const h = await live(t, ['gone-a']);
+    const h = await liveHarness(t, t.context.db.url, ['gone-a']);
     const down = stateReached(h, 'disconnected');
     await h.fake.stop();
     await down;
@@ -203,7 +183,7 @@ test.serial(
 test.serial(
   'when the event feed is down, then POST /bet is refused with 503 and stores nothing, and works once it is live',
   async (t) => {
-    const h = await live(t, ['feed-down']);
+    const h = await liveHarness(t, t.context.db.url, ['feed-down']);
     h.fake.script({ holdSnapshot: true, noResume: true });
     const reconnected = h.fake.nextWatch();
     h.fake.cutAll();

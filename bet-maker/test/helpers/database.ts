@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import type { TestFn } from 'ava';
 import { pino } from 'pino';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded.js';
 
@@ -82,4 +83,22 @@ async function admin(url: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** What `withTestDatabase` puts in each test's context: the file's database and a small pool on it. */
+export interface DatabaseContext {
+  db: TestDatabase;
+  sql: pg.Pool;
+}
+
+/** Gives the file's tests a database of their own and a pool on it (t.context), dropped after them. */
+export function withTestDatabase(test: TestFn<DatabaseContext>): void {
+  test.before(async (t) => {
+    const db = await createTestDatabase();
+    t.context = { db, sql: new pg.Pool({ connectionString: db.url, max: 2 }) };
+  });
+  test.after.always(async (t) => {
+    await t.context.sql?.end();
+    await t.context.db?.drop();
+  });
 }

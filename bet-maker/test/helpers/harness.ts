@@ -101,3 +101,30 @@ export function stateReached(h: Harness, state: 'live' | 'disconnected' | 'conne
     h.run.watcher.on('state', on);
   });
 }
+
+/**
+ * A harness whose fake provider already has `ids` open, stopped (with its fake) when the test ends; resolves
+ * once bet-maker has caught up and is live.
+ */
+export async function liveHarness(
+  t: { teardown(fn: () => Promise<void>): void },
+  databaseUrl: string,
+  ids: string[],
+): Promise<Harness> {
+  const fake = await FakeLineProvider.start();
+  for (const id of ids) fake.put({ id });
+  const h = await startHarness(databaseUrl, { fake });
+  t.teardown(async () => {
+    await h.stop();
+    await fake.stop();
+  });
+  await caughtUp(h);
+  await stateReached(h, 'live');
+  return h;
+}
+
+/** How many times the watcher reconnected for `reason` (its metric). */
+export async function reconnects(h: Harness, reason: string): Promise<number> {
+  const values = (await h.app.metrics.reconnects.get()).values;
+  return values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}
