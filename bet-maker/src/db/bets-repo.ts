@@ -1,4 +1,5 @@
 import type { BetStatus, BetView } from '../domain/bet.js';
+import { takesBets } from './events-repo.js';
 import { isoUtc, type Db, type Prepared, type Queryable } from './sql.js';
 
 const VIEW = `bet_id::text AS bet_id, event_id, amount::text AS amount, coefficient::text AS coefficient,
@@ -15,7 +16,7 @@ export interface NewBet {
 const insertOne = (conflict: string): string =>
   `INSERT INTO bets (event_id, amount, coefficient, idempotency_key, request_hash)
    SELECT e.id, $1::numeric, e.coefficient, $2, $3 FROM events e
-    WHERE e.id = $4 AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
+    WHERE e.id = $4 AND ${takesBets('e')}
     FOR SHARE
    ${conflict}
    RETURNING ${VIEW}`;
@@ -33,7 +34,7 @@ const INSERT_MANY: Prepared = {
      ), open AS (
        SELECT e.id, e.coefficient FROM events e
         WHERE e.id = ANY (ARRAY(SELECT event_id FROM x))
-          AND e.status = 'NEW' AND e.deadline > now() AND e.orphaned_at IS NULL
+          AND ${takesBets('e')}
         ORDER BY e.id
         FOR SHARE OF e
      )

@@ -178,10 +178,17 @@ export async function countOrphanedBets(db: Queryable): Promise<number> {
   return rows[0]?.n ?? 0;
 }
 
+/**
+ * The SQL condition under which the event row `alias` takes bets: NEW, before its deadline, and not orphaned
+ * (its provider instance is gone and has not confirmed it). Inserting a bet and explaining a refusal both use it.
+ */
+export const takesBets = (alias: string): string =>
+  `${alias}.status = 'NEW' AND ${alias}.deadline > now() AND ${alias}.orphaned_at IS NULL`;
+
 /** Why an event does not take bets, for the 404/409 of POST /bet. */
 export async function eventAvailability(db: Queryable, id: string): Promise<'unknown' | 'closed' | 'open'> {
   const rows = await db.query<{ open: boolean }>(
-    `SELECT (status = 'NEW' AND deadline > now() AND orphaned_at IS NULL) AS open FROM events WHERE id = ?`,
+    `SELECT (${takesBets('e')}) AS open FROM events e WHERE e.id = ?`,
     [id],
   );
   const row = rows[0];
