@@ -7,8 +7,7 @@
 import { Agent } from 'node:http';
 import anyTest, { type TestFn } from 'ava';
 import fc from 'fast-check';
-import pg from 'pg';
-import { createTestDatabase } from './helpers/database.js';
+import { createTestDatabase, testPool } from './helpers/database.js';
 import { caughtUp, startHarness } from './helpers/harness.js';
 import { sendRaw, type RawReply } from './helpers/raw-http.js';
 import { openEvent, type Shared } from './helpers/shared-app.js';
@@ -25,7 +24,7 @@ test.before(async (t) => {
   const db = await createTestDatabase();
   const h = await startHarness(db.url);
   await new Promise<void>((r) => (h.run.watcher.synced ? r() : h.run.watcher.once('synced', r)));
-  const sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  const sql = testPool(db.url, 2);
   t.context = { db, h, sql, events: [], agent: new Agent({ keepAlive: true, maxSockets: 1 }) };
   const open = [await openEvent(t), await openEvent(t)];
   const finished = `prop-finished-${process.pid}`;

@@ -7,8 +7,7 @@
 import { Agent } from 'node:http';
 import anyTest, { type TestFn } from 'ava';
 import fc from 'fast-check';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './helpers/database.js';
+import { createTestDatabase, testPool, type TestDatabase } from './helpers/database.js';
 import { caughtUp, startHarness, settled, type Harness } from './helpers/harness.js';
 import { sendRaw, type RawReply } from './helpers/raw-http.js';
 
@@ -36,7 +35,7 @@ test.before(async (t) => {
   const events = [`q-open-${process.pid}`, `q-won-${process.pid}`];
   for (const id of events) h.fake.put({ id, deadline: new Date(Date.now() + 3_600_000) });
   await caughtUp(h);
-  const sql = new pg.Pool({ connectionString: db.url, max: 1 });
+  const sql = testPool(db.url, 1);
   await sql.query(
     `INSERT INTO bets (event_id, amount, coefficient) SELECT $1, g, 1.5 FROM generate_series(1, 40) g
      UNION ALL SELECT $2, g, 1.5 FROM generate_series(1, 25) g`,

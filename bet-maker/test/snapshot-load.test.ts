@@ -1,12 +1,12 @@
 import anyTest, { type TestFn } from 'ava';
-import pg from 'pg';
+import type pg from 'pg';
 import { pino } from 'pino';
 import { createOrm, migrate } from '../src/db/orm.js';
 import { createDb, type Db } from '../src/db/sql.js';
 import type { EventRecord } from '../src/domain/event.js';
 import { retryUntilDone } from '../src/watch/backoff.js';
 import { SnapshotLoad, type Write } from '../src/watch/snapshot-load.js';
-import { createTestDatabase } from './helpers/database.js';
+import { createTestDatabase, testPool } from './helpers/database.js';
 
 interface Context {
   store: Db;
@@ -23,7 +23,7 @@ const test = anyTest as TestFn<Context>;
 test.beforeEach(async (t) => {
   const db = await createTestDatabase();
   const orm = await createOrm({ url: db.url, poolSize: 4, logger: pino({ level: 'silent' }) });
-  const sql = new pg.Pool({ connectionString: db.url, max: 2 });
+  const sql = testPool(db.url, 2);
   const close = async () => {
     await sql.end();
     await orm.close(true);

@@ -1,6 +1,6 @@
 import type { TestFn } from 'ava';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './database.js';
+import type pg from 'pg';
+import { createTestDatabase, testPool, type TestDatabase } from './database.js';
 import { caughtUp, startHarness, type Harness } from './harness.js';
 
 /** Context of a test file that shares one database, one fake provider and one bet-maker. */
@@ -34,7 +34,7 @@ export function useSharedApp(test: TestFn<Shared>): void {
     const db = await createTestDatabase();
     const h = await startHarness(db.url);
     await new Promise<void>((r) => (h.run.watcher.synced ? r() : h.run.watcher.once('synced', r)));
-    t.context = { db, h, sql: new pg.Pool({ connectionString: db.url, max: 2 }) };
+    t.context = { db, h, sql: testPool(db.url, 2) };
   });
   test.after.always(async (t) => {
     await t.context.sql?.end();

@@ -3,8 +3,8 @@
  * on the machine's PostgreSQL when DATABASE_URL is set, else on an embedded one shared by the file.
  */
 import type { ExecutionContext, TestFn } from 'ava';
-import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../bet-maker/test/helpers/database.js';
+import type pg from 'pg';
+import { createTestDatabase, testPool, type TestDatabase } from '../../../bet-maker/test/helpers/database.js';
 
 export interface FreshDatabase {
   url: string;
@@ -29,10 +29,7 @@ export function keepCluster(test: TestFn): void {
 /** A new empty database for this test, dropped (with its connections) when the test ends. */
 export async function freshDatabase(t: ExecutionContext): Promise<FreshDatabase> {
   const db = await createTestDatabase();
-  const sql = new pg.Pool({ connectionString: db.url, max: 4 });
-  // An idle connection can be cut while the test tears down (the database is dropped WITH (FORCE)): without
-  // a listener the pool would rethrow that as an uncaught exception after the test passed.
-  sql.on('error', () => undefined);
+  const sql = testPool(db.url, 4);
   // Teardowns run last-registered first: this one runs after the services that use the database stopped.
   t.teardown(async () => {
     await sql.end();
