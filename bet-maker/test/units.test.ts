@@ -1,8 +1,10 @@
 import test from 'ava';
+import fc from 'fast-check';
 import { loadConfig } from '../src/config.js';
 import { formatCents, parseDecimal, parseDecimalNumber } from '../src/domain/decimal.js';
 import { createCursorCodec } from '../src/http/cursor.js';
 import { backoffDelay, retryUntilDone, type Clock } from '../src/watch/backoff.js';
+import { toEventView, type EventRecord } from '../src/domain/event.js';
 import { EventCache } from '../src/watch/event-cache.js';
 import { toEventRecord } from '../src/watch/mapping.js';
 
@@ -84,6 +86,55 @@ test('when the cache body is read, then it is rebuilt only on change or when a d
   t.deepEqual(ids, ['a']);
   cache.apply([ev('a', 2_000, 'FINISHED_WIN')]);
   t.is(cache.bodyAt(1_500).json.toString('utf8'), '[]');
+});
+
+test('when any changes, snapshots and reads interleave, then the body is the open events in deadline and id order', (t) => {
+  const record = fc.record({
+    id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'),
+    coefficient: fc.constantFrom('1.01', '2.50', '10.00'),
+    // Few distinct deadlines, so that ties (ordered by id) and deadlines passing between reads both happen.
+    deadline: fc.constantFrom(1_000, 2_000, 3_000).map((ms) => new Date(ms)),
+    status: fc.constantFrom('NEW', 'NEW', 'FINISHED_WIN', 'FINISHED_LOSE'),
+    revision: fc.constant('1'),
+  }) as fc.Arbitrary<EventRecord>;
+  const step = fc.oneof(
+    // Up to 300 changes at once: past 256 the cache stops keeping its order and sorts at the next read.
+    fc.record({ apply: fc.array(record, { maxLength: 300 }) }),
+    fc.record({ replace: fc.array(record, { maxLength: 20 }) }),
+    // Reads move the clock forward (time never goes back: a body is kept until its first deadline).
+    fc.record({ readAfter: fc.integer({ min: 0, max: 800 }) }),
+  );
+  fc.assert(
+    fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+      const cache = new EventCache();
+      const model = new Map<string, EventRecord>();
+      let now = 0;
+      const put = (events: EventRecord[]) => {
+        for (const e of events) {
+          if (e.status === 'NEW') model.set(e.id, e);
+          else model.delete(e.id);
+        }
+      };
+      for (const s of steps) {
+        if ('apply' in s) {
+          cache.apply(s.apply);
+          put(s.apply);
+        } else if ('replace' in s) {
+          cache.replace(s.replace);
+          model.clear();
+          put(s.replace);
+        } else {
+          now += s.readAfter;
+          const expected = [...model.values()]
+            .filter((e) => e.deadline.getTime() > now)
+            .sort((x, y) => x.deadline.getTime() - y.deadline.getTime() || (x.id < y.id ? -1 : 1))
+            .map(toEventView);
+          t.deepEqual(JSON.parse(cache.bodyAt(now).json.toString('utf8')), expected);
+          t.is(cache.size, model.size);
+        }
+      }
+    }),
+  );
 });
 
 test('when the environment is empty, then the documented defaults apply; bad values fail fast', (t) => {
