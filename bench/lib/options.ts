@@ -1,7 +1,13 @@
 /** Sizes and durations of one bench run: the full sizes, or small ones for a smoke run (--quick). */
 export interface Sizes {
   placeBets: { events: number; connections: number; durationS: number; warmupS: number };
-  readEvents: { events: number; connections: number; durationS: number; warmupS: number };
+  readEvents: {
+    events: number;
+    connections: number;
+    durationS: number;
+    warmupS: number;
+    changesPerS: number;
+  };
   settle: { bets: number; loadRate: number; loadConnections: number; idleS: number };
   propagation: { events: number; betsPerEvent: number };
   snapshot: { events: number };
@@ -11,7 +17,7 @@ export interface Sizes {
 
 const full: Sizes = {
   placeBets: { events: 10_000, connections: 64, durationS: 30, warmupS: 3 },
-  readEvents: { events: 10_000, connections: 16, durationS: 20, warmupS: 3 },
+  readEvents: { events: 10_000, connections: 16, durationS: 20, warmupS: 3, changesPerS: 100 },
   settle: { bets: 1_000_000, loadRate: 200, loadConnections: 4, idleS: 10 },
   propagation: { events: 200, betsPerEvent: 10 },
   snapshot: { events: 100_000 },
@@ -21,7 +27,7 @@ const full: Sizes = {
 
 const quick: Sizes = {
   placeBets: { events: 1_000, connections: 64, durationS: 5, warmupS: 1 },
-  readEvents: { events: 10_000, connections: 16, durationS: 4, warmupS: 1 },
+  readEvents: { events: 10_000, connections: 16, durationS: 4, warmupS: 1, changesPerS: 100 },
   settle: { bets: 50_000, loadRate: 200, loadConnections: 4, idleS: 3 },
   propagation: { events: 40, betsPerEvent: 10 },
   snapshot: { events: 10_000 },

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { join } from 'node:path';
-import { progress, waitFor } from '../lib/concurrency.js';
-import { createEvents } from '../lib/grpc.js';
+import { progress, sleep, waitFor } from '../lib/concurrency.js';
+import { createEvents, type Provider } from '../lib/grpc.js';
 import { runLoad } from '../lib/http-load.js';
 import { cpuMeter, startBenchChild } from '../lib/services.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
@@ -21,7 +21,8 @@ interface Side {
  * Scenario 2: GET /events with 10,000 open events and 16 connections, against a bare Koa route (its own
  * process, like bet-maker) that returns from memory the very bytes bet-maker served. Twice: with
  * `Accept-Encoding: gzip`, as browsers and HTTP libraries send it (the target), and without it. Product
- * and baseline alternate in rounds.
+ * and baseline alternate in rounds. Then once more with gzip while line-provider changes coefficients at
+ * `changesPerS` (a live line): every change makes bet-maker build and compress its body again.
  */
 export const readEvents: Scenario = async (ctx) => {
   const s = ctx.options.sizes.readEvents;
@@ -29,7 +30,7 @@ export const readEvents: Scenario = async (ctx) => {
   const stack = await startStack(ctx, 'read-events');
   let bare: Awaited<ReturnType<typeof startBenchChild<{ type: string; port?: number }>>> | undefined;
   try {
-    await createEvents(stack.provider, 're', s.events);
+    const ids = await createEvents(stack.provider, 're', s.events);
     await waitCaughtUp(stack, s.events);
     let json: Buffer = Buffer.alloc(0);
     await waitFor(
@@ -92,6 +93,16 @@ export const readEvents: Scenario = async (ctx) => {
     };
     const gz = await compare('gzip', { 'accept-encoding': 'gzip' });
     const plain = await compare('identity', {});
+    progress(`gzip, while ${s.changesPerS} coefficients change a second: ${s.durationS} s`);
+    const live = await whileChanging(stack.provider, ids, s.changesPerS, () =>
+      runLoad({
+        url: stack.base,
+        connections: s.connections,
+        durationS: s.durationS,
+        path: '/events',
+        headers: { 'accept-encoding': 'gzip' },
+      }),
+    );
     const rows: Row[] = [
       {
         metric: 'throughput, gzip accepted',
@@ -128,7 +139,18 @@ export const readEvents: Scenario = async (ctx) => {
         baseline: round(plain.base.latency.p99),
       },
       { metric: 'response bytes, identity', value: json.length, unit: 'bytes' },
-      { metric: 'errors and non-2xx answers', value: gz.prod.failed + plain.prod.failed, unit: '' },
+      {
+        metric: `throughput, gzip, ${s.changesPerS} changes/s`,
+        value: round(live.result.rps),
+        unit: 'req/s',
+      },
+      { metric: `p99, gzip, ${s.changesPerS} changes/s`, value: round(live.result.latency.p99), unit: 'ms' },
+      { metric: 'changes made during it', value: live.changes, unit: '' },
+      {
+        metric: 'errors and non-2xx answers',
+        value: gz.prod.failed + plain.prod.failed + live.result.non2xx + live.result.errors + live.failed,
+        unit: '',
+      },
     ];
     return {
       id: 'read-events',
@@ -139,6 +161,7 @@ export const readEvents: Scenario = async (ctx) => {
         { label: 'bare Koa (gzip, baseline)', ...pick3(gz.base.latency), baseline: true },
         { label: 'GET /events (identity)', ...pick3(plain.prod.latency) },
         { label: 'bare Koa (identity, baseline)', ...pick3(plain.base.latency), baseline: true },
+        { label: `GET /events (gzip), ${s.changesPerS} changes/s`, ...pick3(live.result.latency) },
       ],
       throughput: [
         {
@@ -157,13 +180,46 @@ export const readEvents: Scenario = async (ctx) => {
         },
       ],
       notes: [],
-      details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu },
+      details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu, live },
     };
   } finally {
     bare?.child.kill();
     await stack.stop();
   }
 };
+
+/**
+ * Runs `work` while UpdateEvent changes one event's coefficient `perS` times a second (events in turn,
+ * coefficients alternating), then stops the changes. Returns what `work` returned and how many changes were made.
+ */
+async function whileChanging<T>(
+  provider: Provider,
+  ids: readonly string[],
+  perS: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; changes: number; failed: number }> {
+  let running = true;
+  let changes = 0;
+  let failed = 0;
+  const changer = (async () => {
+    const started = performance.now();
+    while (running) {
+      const due = Math.floor(((performance.now() - started) / 1000) * perS);
+      for (; changes < due; changes++) {
+        const id = ids[changes % ids.length] ?? '';
+        const coefficient = changes % 2 === 0 ? '1.55' : '1.65';
+        await provider.update(id, { coefficient }).catch(() => failed++);
+      }
+      await sleep(2);
+    }
+  })();
+  try {
+    return { result: await work(), changes, failed };
+  } finally {
+    running = false;
+    await changer;
+  }
+}
 
 /** The body's bytes exactly as sent (fetch would decompress them). */
 function fetchRaw(url: string, headers: Record<string, string>): Promise<Buffer> {
