@@ -21,7 +21,7 @@ const full: Sizes = {
   settle: { bets: 1_000_000, loadRate: 200, loadConnections: 4, idleS: 10 },
   propagation: { events: 200, betsPerEvent: 10 },
   snapshot: { events: 100_000 },
-  fanout: { watchers: 100, events: 1_000, ratePerS: 1_000, durationS: 30, warmupS: 3 },
+  fanout: { watchers: 100, events: 1_000, ratePerS: 1_000, durationS: 30, warmupS: 15 },
   listBets: { bets: 5_000_000, events: 10_000, connections: 8, rate: 200, durationS: 10 },
 };
 
