@@ -77,26 +77,20 @@ export class EventCache {
     this.ordered ??= [...this.open.values()].sort(compare);
     const list = this.ordered;
     // Events whose deadline passed come first in this order: the body starts after them.
-    let from = 0;
-    for (let hi = list.length; from < hi;) {
-      const mid = (from + hi) >>> 1;
-      if ((list[mid]?.deadlineMs ?? Number.POSITIVE_INFINITY) > now) hi = mid;
-      else from = mid + 1;
-    }
+    const from = firstNot(list, (e) => e.deadlineMs <= now);
     serialise(list, from);
     const parts: Buffer[] = [OPEN];
-    let length = 2;
     for (let i = from; i < list.length; i++) {
       const json = list[i]?.content;
+      // Always bytes here: serialise() gave them to every entry from `from` on.
       if (!Buffer.isBuffer(json)) continue;
-      if (i > from) parts.push(COMMA);
+      if (parts.length > 1) parts.push(COMMA);
       parts.push(json);
-      length += json.length + (i > from ? 1 : 0);
     }
     parts.push(CLOSE);
     const validUntil = list[from]?.deadlineMs ?? Number.POSITIVE_INFINITY;
     this.body = {
-      json: Buffer.concat(parts, length),
+      json: Buffer.concat(parts),
       etag: `W/"${this.version}-${list.length - from}-${validUntil}"`,
       validUntil,
     };
@@ -104,17 +98,21 @@ export class EventCache {
   }
 }
 
-/** Where `entry` is in `list` (ordered by {@link compare}), or where it goes. */
-function search(list: readonly Entry[], entry: Entry): number {
+/** The first index of `list` at which `before` no longer holds (it holds for a prefix of `list`, then never). */
+function firstNot(list: readonly Entry[], before: (entry: Entry) => boolean): number {
   let lo = 0;
   for (let hi = list.length; lo < hi;) {
     const mid = (lo + hi) >>> 1;
     const at = list[mid];
-    if (at !== undefined && compare(at, entry) < 0) lo = mid + 1;
+    if (at !== undefined && before(at)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
+
+/** Where `entry` is in `list` (ordered by {@link compare}), or where it goes. */
+const search = (list: readonly Entry[], entry: Entry): number =>
+  firstNot(list, (at) => compare(at, entry) < 0);
 
 /**
  * Gives the entries of `list` from `from` on that have no bytes yet their JSON, all written into one buffer that
