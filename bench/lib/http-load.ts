@@ -6,8 +6,6 @@ export interface HttpLoad {
   url: string;
   connections: number;
   durationS: number;
-  /** Requests per second over all connections (open model); unset: as fast as answers come. */
-  overallRate?: number;
   method?: 'GET' | 'POST';
   path: string;
   headers?: Record<string, string>;
@@ -34,7 +32,7 @@ export interface LoadResult {
   statusCodes: Record<string, number>;
 }
 
-/** Drives HTTP load with autocannon; `stop()` ends it early. */
+/** Drives HTTP load with autocannon, every connection flat out (a closed loop); `stop()` ends it early. For a steady rate see paced-load.ts. */
 export function startLoad(l: HttpLoad): { done: Promise<LoadResult>; stop: () => void } {
   const rec = l.recorder ?? new Recorder();
   let bytes = 0;
@@ -55,7 +53,6 @@ export function startLoad(l: HttpLoad): { done: Promise<LoadResult>; stop: () =>
         connections: l.connections,
         duration: l.durationS,
         timeout: 30,
-        ...(l.overallRate === undefined ? {} : { overallRate: l.overallRate }),
         requests: [
           {
             method: l.method ?? 'GET',

@@ -3,6 +3,7 @@ import { createCursorCodec } from '../../bet-maker/src/http/cursor.js';
 import { progress } from '../lib/concurrency.js';
 import { generate } from '../lib/datagen.js';
 import { runLoad } from '../lib/http-load.js';
+import { runPaced } from '../lib/paced-load.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
 import type { Row, Scenario } from '../lib/types.js';
@@ -40,14 +41,15 @@ export const listBets: Scenario = async (ctx) => {
     for (const [name, p] of Object.entries(plans))
       progress(`plan of ${name}: ${p.ok ? 'ok' : 'NOT OK'}, ${p.executionMs} ms`);
 
-    // Latency at a steady rate well below saturation (half the connections), so that a percentile is the
-    // request's own latency and not the queue of a closed loop; then throughput with every connection.
+    // Latency at a steady rate well below saturation (requests issued evenly, up to half the connections
+    // busy), so that a percentile is the request's own latency and not the queue of a closed loop; then
+    // throughput with every connection.
     const paced = async (label: string, pathFn: () => string) => {
       progress(`${label}: ${s.rate} req/s over ${s.connections / 2} connections, ${s.durationS} s`);
-      const r = await runLoad({
+      const r = await runPaced({
         url: stack.base,
         connections: s.connections / 2,
-        overallRate: s.rate,
+        ratePerS: s.rate,
         durationS: s.durationS,
         path: '/bets',
         pathFn,
@@ -150,6 +152,7 @@ export const listBets: Scenario = async (ctx) => {
           deepStatus: deepStatus.latency,
           byEvent: byEvent.latency,
         },
+        driverLateness: [first, deepPage, deepStatus, byEvent].map((r) => r.issueLateness),
         flatOut: {
           first: { rps: firstFlat.rps, latency: firstFlat.latency },
           deep: { rps: deepFlat.rps, latency: deepFlat.latency },

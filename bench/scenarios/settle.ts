@@ -1,7 +1,7 @@
 import { progress, waitFor } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
 import { PENDING_BETS_SQL, generate } from '../lib/datagen.js';
-import { runLoad, startLoad, type HttpLoad } from '../lib/http-load.js';
+import { runPaced, startPaced, type PacedLoad } from '../lib/paced-load.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
 import type { Scenario } from '../lib/types.js';
@@ -40,21 +40,21 @@ export const settle: Scenario = async (ctx) => {
     progress(`baseline: ${upd.rowCount} rows in ${rawS.toFixed(2)} s`);
     await settleDb();
 
-    const betLoad = (durationS: number): HttpLoad => ({
+    const betLoad = (durationS: number): PacedLoad => ({
       url: stack.base,
       connections: s.loadConnections,
       durationS,
-      overallRate: s.loadRate,
+      ratePerS: s.loadRate,
       method: 'POST',
       path: '/bet',
       headers: { 'content-type': 'application/json' },
       body: () => `{"event_id":"${others[Math.floor(Math.random() * others.length)] ?? ''}","amount":"5.00"}`,
     });
     progress(`POST /bet at ${s.loadRate}/s on other events, idle, ${s.idleS} s`);
-    const idle = await runLoad(betLoad(s.idleS));
+    const idle = await runPaced(betLoad(s.idleS));
 
     progress(`settling ${s.bets.toLocaleString('en-US')} bets with POST /bet at ${s.loadRate}/s alongside`);
-    const during = startLoad(betLoad(3_600));
+    const during = startPaced(betLoad(3_600));
     await new Promise((r) => setTimeout(r, 1_000));
     const sent = Date.now();
     await stack.provider.finish(big, true);
@@ -126,7 +126,13 @@ export const settle: Scenario = async (ctx) => {
         },
       ],
       notes: [],
-      details: { bets: s.bets, idle: idle.latency, during: busy.latency, betsDuring: busy.ok },
+      details: {
+        bets: s.bets,
+        idle: idle.latency,
+        during: busy.latency,
+        betsDuring: busy.ok,
+        driverLateness: { idle: idle.issueLateness, during: busy.issueLateness },
+      },
     };
   } finally {
     await stack.stop();

@@ -17,7 +17,6 @@ declare module 'autocannon' {
     amount?: number;
     pipelining?: number;
     timeout?: number;
-    overallRate?: number;
     method?: string;
     headers?: Record<string, string>;
     body?: string | Buffer;
