@@ -153,7 +153,8 @@ export function renderChart(
     y += 12;
     const scale = PLOT / 2;
     for (const { id, row, s } of targets) {
-      const v = Math.min(2, s ?? 2);
+      // A negative figure (RSS that shrank) draws no bar rather than one into the labels.
+      const v = Math.max(0, Math.min(2, s ?? 2));
       const ok = row.pass === true;
       const label = `${id}: ${row.metric}`;
       out.push(text(20, y + 13, label.length > 40 ? `${label.slice(0, 39)}…` : label, 'font-size="11"'));

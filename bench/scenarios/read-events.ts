@@ -180,7 +180,15 @@ export const readEvents: Scenario = async (ctx) => {
         },
       ],
       notes: [],
-      details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu, live },
+      details: {
+        rounds,
+        secondsPerRound: perRound,
+        gzip: gz,
+        identity: plain,
+        cpuPercent: cpu,
+        // Without the recorder: its raw samples would make the result file megabytes long.
+        live: { ...live, result: { ...live.result, recorder: undefined } },
+      },
     };
   } finally {
     bare?.child.kill();
