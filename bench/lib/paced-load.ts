@@ -1,23 +1,12 @@
 import http from 'node:http';
 
-import type { LoadResult } from './http-load.js';
+import type { HttpLoad, LoadResult } from './http-load.js';
 import { Recorder } from './stats.js';
 
-export interface PacedLoad {
-  /** Base URL, e.g. http://127.0.0.1:8001 */
-  url: string;
-  /** Keep-alive connections; a request due while all are busy waits for one (and that wait counts). */
-  connections: number;
+/** An HTTP load (see {@link HttpLoad}) at a steady rate; a request due while every connection is busy waits for one. */
+export interface PacedLoad extends Omit<HttpLoad, 'recorder'> {
   /** Requests per second, issued evenly (one every 1000 / rate ms), whether or not answers keep up. */
   ratePerS: number;
-  durationS: number;
-  method?: 'GET' | 'POST';
-  path: string;
-  headers?: Record<string, string>;
-  /** A fresh body for every request. */
-  body?: () => string;
-  /** A fresh path for every request (overrides `path`). */
-  pathFn?: () => string;
 }
 
 /** What a paced run adds to a {@link LoadResult}: how late the driver itself issued requests. */
