@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
-import { createTestDatabase } from '../../bet-maker/test/helpers/database.js';
+import { createTestDatabase, testPool } from '../../bet-maker/test/helpers/database.js';
 
 /** The machine's PostgreSQL used when DATABASE_URL is not set and it answers on the standard port. */
 const LOCAL_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -48,10 +48,8 @@ export async function createBenchDatabase(poolSize = 4): Promise<BenchDatabase> 
     url = u.toString();
     dropDb = () => admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   }
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // pool.end() resolves before its connections closed; the drop WITH (FORCE) right after may cut one, and
-  // without a listener that idle connection's error would crash the run after its results were measured.
-  pool.on('error', () => undefined);
+  // Takes the error of a connection cut by the drop WITH (FORCE) right after pool.end() (see testPool).
+  const pool = testPool(url, poolSize);
   return {
     url,
     pool,
