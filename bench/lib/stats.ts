@@ -26,6 +26,11 @@ export class Recorder {
     return this.sorted[rank] ?? 0;
   }
 
+  /** In result files a recorder is its summary: its raw samples would make them megabytes long. */
+  toJSON(): LatencySummary {
+    return this.summary();
+  }
+
   summary(): LatencySummary {
     let sum = 0;
     for (let i = 0; i < this.n; i++) sum += this.samples[i] ?? 0;

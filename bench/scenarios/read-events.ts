@@ -186,8 +186,7 @@ export const readEvents: Scenario = async (ctx) => {
         gzip: gz,
         identity: plain,
         cpuPercent: cpu,
-        // Without the recorder: its raw samples would make the result file megabytes long.
-        live: { ...live, result: { ...live.result, recorder: undefined } },
+        live,
       },
     };
   } finally {
