@@ -1,4 +1,4 @@
-import { progress, waitFor } from '../lib/concurrency.js';
+import { progress, sleep, waitFor } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
 import { PENDING_BETS_SQL, generate } from '../lib/datagen.js';
 import { runPaced, startPaced, type PacedLoad } from '../lib/paced-load.js';
@@ -46,7 +46,7 @@ export const settle: Scenario = async (ctx) => {
       `baseline: one UPDATE of ${s.bets.toLocaleString('en-US')} rows, POST /bet at ${s.loadRate}/s alongside`,
     );
     const duringRaw = startPaced(betLoad(3_600));
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     const t0 = performance.now();
     const upd = await stack.db.pool.query(
       `UPDATE bets SET status = 'WON', settled_at = now() WHERE event_id = $1 AND status = 'PENDING'`,
@@ -63,7 +63,7 @@ export const settle: Scenario = async (ctx) => {
 
     progress(`settling ${s.bets.toLocaleString('en-US')} bets with POST /bet at ${s.loadRate}/s alongside`);
     const during = startPaced(betLoad(3_600));
-    await new Promise((r) => setTimeout(r, 1_000));
+    await sleep(1_000);
     const sent = Date.now();
     await stack.provider.finish(big, true);
     const answered = Date.now();
