@@ -1,7 +1,13 @@
 import { progress, sleep } from '../lib/concurrency.js';
 import { Histogram, nowMs, stamp } from '../lib/fanout-clock.js';
 import { connectProvider, createEvents, type Provider } from '../lib/grpc.js';
-import { cpuSeconds, startBenchChild, startLineProvider, type ChildService } from '../lib/services.js';
+import {
+  cpuSeconds,
+  freePort,
+  startBenchChild,
+  startLineProvider,
+  type ChildService,
+} from '../lib/services.js';
 import { Recorder, round } from '../lib/stats.js';
 import type { Row, Scenario } from '../lib/types.js';
 
@@ -28,17 +34,20 @@ const SWEEP = [100, 250, 500];
  */
 export const fanout: Scenario = async (ctx) => {
   const s = ctx.options.sizes.fanout;
+  const metricsPort = await freePort();
   const lp = await startLineProvider({
     logDir: ctx.tmpDir,
     entry: ctx.entry['line-provider'],
     name: 'fanout.line-provider',
+    env: { LINE_PROVIDER_METRICS_PORT: String(metricsPort) },
   });
+  const heapMb = () => heapUsedMb(metricsPort);
   const provider = connectProvider(lp.port);
   const workers: Worker[] = [];
   try {
     const ids = await createEvents(provider, 'fo', s.events);
     // The same calls with nobody watching: the floor that the calls' own latency puts under delivery latency.
-    const alone = await phase(lp, provider, [], 0, ids, s.ratePerS, 1, Math.max(2, s.durationS / 3));
+    const alone = await phase(lp, heapMb, provider, [], 0, ids, s.ratePerS, 1, Math.max(2, s.durationS / 3));
     progress(`opening ${s.watchers} watchers in ${WORKERS} processes`);
     const per = Math.ceil(s.watchers / WORKERS);
     for (let i = 0; i < WORKERS; i++) {
@@ -53,10 +62,30 @@ export const fanout: Scenario = async (ctx) => {
     // Lower rates first: a run that the machine cannot keep up with leaves a backlog behind it.
     const sweep: { rate: number; p99: number; delivered: number; expected: number }[] = [];
     for (const rate of SWEEP.filter((r) => r < s.ratePerS)) {
-      const r = await phase(lp, provider, workers, s.watchers, ids, rate, 1, Math.max(2, s.durationS / 4));
+      const r = await phase(
+        lp,
+        heapMb,
+        provider,
+        workers,
+        s.watchers,
+        ids,
+        rate,
+        1,
+        Math.max(2, s.durationS / 4),
+      );
       sweep.push({ rate, p99: round(r.lat.p99), delivered: r.received, expected: r.expected });
     }
-    const main = await phase(lp, provider, workers, s.watchers, ids, s.ratePerS, s.warmupS, s.durationS);
+    const main = await phase(
+      lp,
+      heapMb,
+      provider,
+      workers,
+      s.watchers,
+      ids,
+      s.ratePerS,
+      s.warmupS,
+      s.durationS,
+    );
     const sustained = Math.max(0, ...sweep.filter((x) => x.p99 <= 20).map((x) => x.rate));
     // RSS is a sawtooth: it climbs until a full GC, then drops, about every 25 s at this rate, longer than a
     // third of the measured 30 s. So a third's peak may be a tooth's top or its foot, and thirds compared with
@@ -74,6 +103,13 @@ export const fanout: Scenario = async (ctx) => {
     const thirdsPeakPct = growth(peak(measured.slice(0, third)), peak(lastThird));
     const meanGrowthPct = growth(avg(measured.slice(0, third)), avg(lastThird));
     const rssMax = Math.max(...main.rss.map(([, v]) => v));
+    // The JS heap's floor: V8 runs a full GC every few seconds at this rate, so the lowest heap of each third
+    // is about the live set after one. A leak raises it; where the GC teeth fall does not.
+    const heapMeasured = main.heap.filter(([t]) => t >= s.warmupS);
+    const heapThird = Math.max(1, Math.floor(heapMeasured.length / 3));
+    const floor = (xs: [number, number][]) => Math.min(...xs.map(([, v]) => v));
+    const heapFloorFirst = floor(heapMeasured.slice(0, heapThird));
+    const heapFloorLast = floor(heapMeasured.slice(-heapThird));
     const { lat } = main;
     const rows: Row[] = [
       { metric: 'delivery latency p50', value: round(lat.p50), unit: 'ms' },
@@ -104,10 +140,20 @@ export const fanout: Scenario = async (ctx) => {
       },
       { metric: 'line-provider RSS, max', value: round(rssMax), unit: 'MB' },
       {
+        metric: 'line-provider JS heap floor, lowest of the first third',
+        value: round(heapFloorFirst),
+        unit: 'MB',
+      },
+      {
+        metric: 'line-provider JS heap floor growth, last third vs the first',
+        value: round(growth(heapFloorFirst, heapFloorLast)),
+        unit: '%',
+        target: { on: 'value', op: '<=', limit: 10 },
+      },
+      {
         metric: 'line-provider RSS growth, peak of the last third vs the highest before it',
         value: round(growthPct),
         unit: '%',
-        target: { on: 'value', op: '<=', limit: 10 },
       },
       {
         metric: 'line-provider RSS growth, peak of the last third vs the first',
@@ -139,7 +185,10 @@ export const fanout: Scenario = async (ctx) => {
         },
       ],
       throughput: [],
-      series: [{ label: 'line-provider RSS', unit: 'MB', points: main.rss }],
+      series: [
+        { label: 'line-provider RSS', unit: 'MB', points: main.rss },
+        { label: 'line-provider JS heap used', unit: 'MB', points: main.heap },
+      ],
       notes: [],
       details: { ...main, rssIdle, sweep, alone: { rpcP99: alone.rpcP99, cpu: alone.cpu } },
     };
@@ -153,6 +202,7 @@ export const fanout: Scenario = async (ctx) => {
 /** Changes at `rate` for warm-up plus `durationS`; latency and counts over the measured part. */
 async function phase(
   lp: ChildService,
+  heapMb: () => Promise<number | undefined>,
   provider: Provider,
   workers: Worker[],
   watcherCount: number,
@@ -164,6 +214,7 @@ async function phase(
   progress(`${rate} changes/s: ${warmupS} s warm-up, then ${durationS} s measured`);
   const rpc = new Recorder();
   const rss: [number, number][] = [];
+  const heap: [number, number][] = [];
   const cpuNow = () => ({
     lp: cpuSeconds(lp.pid),
     watchers: workers.reduce((a, w) => a + cpuSeconds(w.child.pid ?? 0), 0),
@@ -191,6 +242,10 @@ async function phase(
     }
     if (elapsedS >= nextSample) {
       rss.push([round(elapsedS), round(lp.memory().rssMb)]);
+      const at = round(elapsedS);
+      void heapMb().then((mb) => {
+        if (mb !== undefined) heap.push([at, round(mb)]);
+      });
       nextSample += 1;
     }
     const due = Math.floor(elapsedS * rate);
@@ -267,5 +322,17 @@ async function phase(
     rpcP99: rpc.percentile(99),
     cpu,
     rss,
+    heap: heap.sort(([a], [b]) => a - b),
   };
+}
+
+/** line-provider's JS heap in use (prom-client's `nodejs_heap_size_used_bytes`), in MB; undefined if unread. */
+async function heapUsedMb(metricsPort: number): Promise<number | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    const match = /^nodejs_heap_size_used_bytes (\d+)/m.exec(await res.text());
+    return match?.[1] === undefined ? undefined : Number(match[1]) / 1024 / 1024;
+  } catch {
+    return undefined;
+  }
 }
