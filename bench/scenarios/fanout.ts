@@ -52,7 +52,12 @@ export const fanout: Scenario = async (ctx) => {
   try {
     const ids = await createEvents(provider, 'fo', s.events);
     // The same calls with nobody watching: the floor that the calls' own latency puts under delivery latency.
-    const alone = await phase(lp, heapMb, provider, [], 0, ids, s.ratePerS, 1, Math.max(2, s.durationS / 3));
+    const alone = await phase(
+      { lp, heapMb, provider, workers: [], watcherCount: 0, ids },
+      s.ratePerS,
+      1,
+      Math.max(2, s.durationS / 3),
+    );
     progress(`opening ${s.watchers} watchers in ${WORKERS} processes`);
     const per = Math.ceil(s.watchers / WORKERS);
     for (let i = 0; i < WORKERS; i++) {
@@ -64,39 +69,20 @@ export const fanout: Scenario = async (ctx) => {
       }
     }
     const rssIdle = lp.memory().rssMb;
+    const watched: PhaseSetup = { lp, heapMb, provider, workers, watcherCount: s.watchers, ids };
     // Lower rates first: a run that the machine cannot keep up with leaves a backlog behind it.
     const sweep: { rate: number; p99: number; delivered: number; expected: number }[] = [];
     for (const rate of SWEEP.filter((r) => r < s.ratePerS)) {
-      const r = await phase(
-        lp,
-        heapMb,
-        provider,
-        workers,
-        s.watchers,
-        ids,
-        rate,
-        1,
-        Math.max(2, s.durationS / 4),
-      );
+      const r = await phase(watched, rate, 1, Math.max(2, s.durationS / 4));
       sweep.push({ rate, p99: round(r.lat.p99), delivered: r.received, expected: r.expected });
     }
-    const main = await phase(
-      lp,
-      heapMb,
-      provider,
-      workers,
-      s.watchers,
-      ids,
-      s.ratePerS,
-      s.warmupS,
-      s.durationS,
-    );
+    const main = await phase(watched, s.ratePerS, s.warmupS, s.durationS);
     const sustained = Math.max(0, ...sweep.filter((x) => x.p99 <= 20).map((x) => x.rate));
-    // RSS is a sawtooth: it climbs until a full GC, then drops, about every 25 s at this rate, longer than a
+    // RSS is a sawtooth: it climbs until V8 hands memory back, about every 25 s at this rate, longer than a
     // third of the measured 30 s. So a third's peak may be a tooth's top or its foot, and thirds compared with
-    // each other swing by 10% either way with no leak (-11% and +14% seen). A leak shows as a new high: the
-    // last third's peak is compared with the highest RSS before it at the same rate (warm-up included, which
-    // spans a whole tooth). The thirds' means are shown too, but depend on where the teeth fall.
+    // each other swing by 10% either way with no leak (-11% and +14% seen). The RSS rows (the last third's peak
+    // against the first's and against the highest before it, warm-up included; the means) are shown, unjudged;
+    // memory is judged on the heap's floor below.
     const measured = main.rss.filter(([t]) => t >= s.warmupS);
     const third = Math.max(1, Math.floor(measured.length / 3));
     const lastThird = measured.slice(-third);
@@ -204,18 +190,20 @@ export const fanout: Scenario = async (ctx) => {
   }
 };
 
+/** What a phase runs against: line-provider, the watcher processes (none for the floor) and the events. */
+interface PhaseSetup {
+  lp: ChildService;
+  /** line-provider's JS heap in use, in MB (undefined when unread). */
+  heapMb: () => Promise<number | undefined>;
+  provider: Provider;
+  workers: Worker[];
+  watcherCount: number;
+  ids: string[];
+}
+
 /** Changes at `rate` for warm-up plus `durationS`; latency and counts over the measured part. */
-async function phase(
-  lp: ChildService,
-  heapMb: () => Promise<number | undefined>,
-  provider: Provider,
-  workers: Worker[],
-  watcherCount: number,
-  ids: string[],
-  rate: number,
-  warmupS: number,
-  durationS: number,
-) {
+async function phase(setup: PhaseSetup, rate: number, warmupS: number, durationS: number) {
+  const { lp, heapMb, provider, workers, watcherCount, ids } = setup;
   progress(`${rate} changes/s: ${warmupS} s warm-up, then ${durationS} s measured`);
   const rpc = new Recorder();
   const rss: [number, number][] = [];
