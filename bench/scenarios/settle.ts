@@ -1,7 +1,7 @@
 import { progress, sleep, waitFor } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
 import { PENDING_BETS_SQL, generate } from '../lib/datagen.js';
-import { runPaced, startPaced, type PacedLoad } from '../lib/paced-load.js';
+import { runPaced, startPaced, type PacedLoad, type PacedResult } from '../lib/paced-load.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
 import type { Scenario } from '../lib/types.js';
@@ -40,49 +40,62 @@ export const settle: Scenario = async (ctx) => {
       headers: { 'content-type': 'application/json' },
       body: () => `{"event_id":"${others[Math.floor(Math.random() * others.length)] ?? ''}","amount":"5.00"}`,
     });
+    /** Runs `work` with the POST /bet load going on from a second before it until it ends. */
+    const alongside = async <T>(work: () => Promise<T>): Promise<{ result: T; bets: PacedResult }> => {
+      const load = startPaced(betLoad(3_600));
+      let result: T;
+      try {
+        await sleep(1_000);
+        result = await work();
+      } finally {
+        load.stop();
+      }
+      return { result, bets: await load.done };
+    };
     // The same POST /bet load runs during the baseline's UPDATE as during the settlement: both pay for it alike,
     // and its tail during the UPDATE tells what any big write costs the bets, whoever makes it.
     progress(
       `baseline: one UPDATE of ${s.bets.toLocaleString('en-US')} rows, POST /bet at ${s.loadRate}/s alongside`,
     );
-    const duringRaw = startPaced(betLoad(3_600));
-    await sleep(1_000);
-    const t0 = performance.now();
-    const upd = await stack.db.pool.query(
-      `UPDATE bets SET status = 'WON', settled_at = now() WHERE event_id = $1 AND status = 'PENDING'`,
-      [raw],
-    );
-    const rawS = (performance.now() - t0) / 1000;
-    duringRaw.stop();
-    const busyRaw = await duringRaw.done;
-    progress(`baseline: ${upd.rowCount} rows in ${rawS.toFixed(2)} s`);
+    const { result: rawS, bets: busyRaw } = await alongside(async () => {
+      const t0 = performance.now();
+      const upd = await stack.db.pool.query(
+        `UPDATE bets SET status = 'WON', settled_at = now() WHERE event_id = $1 AND status = 'PENDING'`,
+        [raw],
+      );
+      const seconds = (performance.now() - t0) / 1000;
+      progress(`baseline: ${upd.rowCount} rows in ${seconds.toFixed(2)} s`);
+      return seconds;
+    });
     await settleDb();
 
     progress(`POST /bet at ${s.loadRate}/s on other events, idle, ${s.idleS} s`);
     const idle = await runPaced(betLoad(s.idleS));
 
     progress(`settling ${s.bets.toLocaleString('en-US')} bets with POST /bet at ${s.loadRate}/s alongside`);
-    const during = startPaced(betLoad(3_600));
-    await sleep(1_000);
-    const sent = Date.now();
-    await stack.provider.finish(big, true);
-    const answered = Date.now();
-    let settledAt = 0;
-    await waitFor(
-      `${big} to be settled`,
-      async () => {
-        const res = await stack.db.pool.query<{ at: Date | null }>(
-          'SELECT settled_at AS at FROM events WHERE id = $1',
-          [big],
-        );
-        settledAt = Date.now();
-        return (res.rows[0]?.at ?? null) !== null;
-      },
-      30 * 60_000,
-      20,
-    );
-    during.stop();
-    const busy = await during.done;
+    const {
+      result: { sent, answered, settledAt },
+      bets: busy,
+    } = await alongside(async () => {
+      const sent = Date.now();
+      await stack.provider.finish(big, true);
+      const answered = Date.now();
+      let settledAt = 0;
+      await waitFor(
+        `${big} to be settled`,
+        async () => {
+          const res = await stack.db.pool.query<{ at: Date | null }>(
+            'SELECT settled_at AS at FROM events WHERE id = $1',
+            [big],
+          );
+          settledAt = Date.now();
+          return (res.rows[0]?.at ?? null) !== null;
+        },
+        30 * 60_000,
+        20,
+      );
+      return { sent, answered, settledAt };
+    });
     const productS = (settledAt - sent) / 1000;
     const left = await stack.db.pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM bets WHERE event_id = $1 AND status <> 'WON'`,
