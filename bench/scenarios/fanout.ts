@@ -1,3 +1,4 @@
+import { scrape } from '../../test/helpers/faults/http.js';
 import { progress, sleep } from '../lib/concurrency.js';
 import { Histogram, nowMs, stamp } from '../lib/fanout-clock.js';
 import { connectProvider, createEvents, type Provider } from '../lib/grpc.js';
@@ -83,28 +84,31 @@ export const fanout: Scenario = async (ctx) => {
     // each other swing by 10% either way with no leak (-11% and +14% seen). The RSS rows (the last third's peak
     // against the first's and against the highest before it, warm-up included; the means) are shown, unjudged;
     // memory is judged on the heap's floor below.
-    const measured = main.rss.filter(([t]) => t >= s.warmupS);
-    const third = Math.max(1, Math.floor(measured.length / 3));
-    const lastThird = measured.slice(-third);
-    const lastFrom = lastThird[0]?.[0] ?? 0;
+    /** The first and last thirds of the measured part (after the warm-up) of a series. */
+    const thirds = (xs: [number, number][]) => {
+      const measured = xs.filter(([t]) => t >= s.warmupS);
+      const n = Math.max(1, Math.floor(measured.length / 3));
+      return { first: measured.slice(0, n), last: measured.slice(-n) };
+    };
     const avg = (xs: [number, number][]) => xs.reduce((a, [, v]) => a + v, 0) / Math.max(1, xs.length);
     const peak = (xs: [number, number][]) => Math.max(0, ...xs.map(([, v]) => v));
     const growth = (first: number, last: number) => (first === 0 ? 0 : ((last - first) / first) * 100);
-    const growthPct = growth(peak(main.rss.filter(([t]) => t < lastFrom)), peak(lastThird));
-    const thirdsPeakPct = growth(peak(measured.slice(0, third)), peak(lastThird));
-    const meanGrowthPct = growth(avg(measured.slice(0, third)), avg(lastThird));
+    const rss = thirds(main.rss);
+    const lastFrom = rss.last[0]?.[0] ?? 0;
+    const growthPct = growth(peak(main.rss.filter(([t]) => t < lastFrom)), peak(rss.last));
+    const thirdsPeakPct = growth(peak(rss.first), peak(rss.last));
+    const meanGrowthPct = growth(avg(rss.first), avg(rss.last));
     const rssMax = Math.max(...main.rss.map(([, v]) => v));
     // The JS heap's floor: V8 runs a full GC every 3 to 8 s at this rate, so the lowest heap of each third is
     // about the live set after one. A leak raises it; where the GC teeth fall does not.
-    const heapMeasured = main.heap.filter(([t]) => t >= s.warmupS);
-    const heapThird = Math.max(1, Math.floor(heapMeasured.length / 3));
+    const heap = thirds(main.heap);
     const floor = (xs: [number, number][]) => Math.min(...xs.map(([, v]) => v));
-    const heapFloorFirst = floor(heapMeasured.slice(0, heapThird));
-    const heapFloorLast = floor(heapMeasured.slice(-heapThird));
+    const heapFloorFirst = floor(heap.first);
+    const heapFloorLast = floor(heap.last);
     // A floor is a live set only if a full GC came in that third (the heap fell by a fifth or more at once):
     // not so in a smoke run's 5 s, whose thirds are too short to judge.
     const gcIn = (xs: [number, number][]) => xs.some(([, v], i) => i > 0 && v < (xs[i - 1]?.[1] ?? 0) * 0.8);
-    const floorsJudged = gcIn(heapMeasured.slice(0, heapThird)) && gcIn(heapMeasured.slice(-heapThird));
+    const floorsJudged = gcIn(heap.first) && gcIn(heap.last);
     const { lat } = main;
     const rows: Row[] = [
       { metric: 'delivery latency p50', value: round(lat.p50), unit: 'ms' },
@@ -331,11 +335,8 @@ async function phase(setup: PhaseSetup, rate: number, warmupS: number, durationS
 
 /** line-provider's JS heap in use (prom-client's `nodejs_heap_size_used_bytes`), in MB; undefined if unread. */
 async function heapUsedMb(metricsPort: number): Promise<number | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-    const match = /^nodejs_heap_size_used_bytes (\d+)/m.exec(await res.text());
-    return match?.[1] === undefined ? undefined : Number(match[1]) / 1024 / 1024;
-  } catch {
-    return undefined;
-  }
+  const bytes = await scrape(`http://127.0.0.1:${metricsPort}`, 'nodejs_heap_size_used_bytes').catch(
+    () => undefined,
+  );
+  return bytes === undefined ? undefined : bytes / 1024 / 1024;
 }
