@@ -180,14 +180,7 @@ export const readEvents: Scenario = async (ctx) => {
         },
       ],
       notes: [],
-      details: {
-        rounds,
-        secondsPerRound: perRound,
-        gzip: gz,
-        identity: plain,
-        cpuPercent: cpu,
-        live,
-      },
+      details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu, live },
     };
   } finally {
     bare?.child.kill();
