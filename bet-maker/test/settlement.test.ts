@@ -130,3 +130,23 @@ test.serial('when an event finished, then a stale or replayed delivery never reo
   t.deepEqual(row.rows[0], { status: 'FINISHED_WIN', coefficient: '1.50' });
   t.is((await postBet(h.base, { event_id: 'final', amount: 1 })).status, 409);
 });
+
+test.serial(
+  'when bet-maker opens database connections, then each writes its own dirty pages back every 256 kB',
+  async (t) => {
+    const h = await startHarness(t.context.db.url);
+    t.teardown(() => h.stop());
+    const setting = `SELECT current_setting('backend_flush_after') AS flush, pg_backend_pid() AS pid`;
+    type Row = { flush: string; pid: number };
+    // A transaction inside another: the outer one holds its connection, so the inner one needs a second.
+    const rows = await h.run.db.transaction(async (outer) => {
+      const inner = await h.run.db.transaction((tx) => tx.query<Row>(setting));
+      return [...(await outer.query<Row>(setting)), ...inner];
+    });
+    t.is(new Set(rows.map((r) => r.pid)).size, 2);
+    t.deepEqual(
+      rows.map((r) => r.flush),
+      ['256kB', '256kB'],
+    );
+  },
+);

@@ -11,6 +11,20 @@ const migrations = [
   { name: 'Migration20250301000000EventFinishedAt', class: Migration20250301000000EventFinishedAt },
 ];
 
+/**
+ * Run on every new connection. `backend_flush_after` (off by default) makes a backend ask the OS to write its own
+ * writes back every 256 kB instead of leaving them dirty in the page cache. Settling a big event evicts hundreds
+ * of MB of dirty pages from shared buffers; left in the page cache, the kernel flushed about 180 MB of them at once
+ * and every commit waited behind it: POST /bet p99 during a settlement went from 114-329 ms to 18-28 ms, the
+ * raw UPDATE's own level (bench/, settle scenario; BENCHMARKS.md). Small writes are unaffected.
+ */
+const SESSION_SETTINGS = "SET backend_flush_after = '256kB'";
+
+/** The part of a pg client that the pool's afterCreate hook uses. */
+interface NewConnection {
+  query(sql: string, callback: (err: Error | null) => void): void;
+}
+
 /** Any number: several replicas may start at once; the lock makes them migrate one after another. */
 const MIGRATION_LOCK = 7_346_001;
 
@@ -28,7 +42,17 @@ export async function createOrm(opts: OrmOptions): Promise<MikroORM> {
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, silent: true },
-    pool: { min: 0, max: opts.poolSize },
+    pool: {
+      min: 0,
+      max: opts.poolSize,
+      // A setting the server refuses (a proxy in between, say) costs the optimisation, not the connection.
+      afterCreate: (conn: NewConnection, done: (err: Error | null, conn: NewConnection) => void) => {
+        conn.query(SESSION_SETTINGS, (err) => {
+          if (err) opts.logger.warn({ err, sql: SESSION_SETTINGS }, 'session setting refused');
+          done(null, conn);
+        });
+      },
+    },
     // A dropped connection must not crash the process: the pool replaces it. A connect that gets no answer
     // (PostgreSQL's host gone) fails after 5 s instead of hanging, so the callers' retries run.
     driverOptions: {
