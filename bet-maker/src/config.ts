@@ -18,7 +18,7 @@ const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(d
  * | WATCH_IDLE_TIMEOUT_MS | 15000 | watchdog: cancel the stream after this long without any message |
  * | WATCH_BACKOFF_MIN_MS / WATCH_BACKOFF_MAX_MS | 100 / 10000 | reconnect backoff (full jitter) |
  * | GRPC_KEEPALIVE_TIME_MS / GRPC_KEEPALIVE_TIMEOUT_MS | 10000 / 5000 | gRPC keepalive pings |
- * | SETTLEMENT_BATCH_SIZE | 1000 | bets settled per keyset batch (one transaction each: smaller batches, shorter stalls for concurrent commits) |
+ * | SETTLEMENT_BATCH_SIZE | 5000 | bets settled per keyset batch (one transaction each; see BENCHMARKS.md, optimisations 11 and 14) |
  * | SWEEPER_INTERVAL_MS | 30000 | how often every finished event is checked for pending bets |
  * | SHUTDOWN_TIMEOUT_MS | 10000 | how long stop() waits for in-flight requests |
  * | LINE_PROVIDER_READ_TOKEN | unset | sent as `authorization: Bearer <token>` on every call to line-provider |
@@ -44,7 +44,7 @@ export const configSchema = z.object({
   WATCH_BACKOFF_MAX_MS: int(10_000, 1),
   GRPC_KEEPALIVE_TIME_MS: int(10_000, 1),
   GRPC_KEEPALIVE_TIMEOUT_MS: int(5_000, 1),
-  SETTLEMENT_BATCH_SIZE: int(1_000, 1),
+  SETTLEMENT_BATCH_SIZE: int(5_000, 1),
   SWEEPER_INTERVAL_MS: int(30_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 1),
   LINE_PROVIDER_READ_TOKEN: z
