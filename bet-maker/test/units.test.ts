@@ -145,7 +145,7 @@ test('when the environment is empty, then the documented defaults apply; bad val
     databaseUrl: undefined,
     lineProviderUrl: '127.0.0.1:50051',
     dataDir: './.data',
-    settlementBatchSize: 1_000,
+    settlementBatchSize: 5_000,
     sweeperIntervalMs: 30_000,
   });
   t.is(loadConfig({ PORT: '' }).port, 8001);
