@@ -15,8 +15,8 @@ const migrations = [
  * Run on every new connection. `backend_flush_after` (off by default) makes a backend ask the OS to write its own
  * writes back every 256 kB instead of leaving them dirty in the page cache. Settling a big event evicts hundreds
  * of MB of dirty pages from shared buffers; left in the page cache, the kernel flushed about 180 MB of them at once
- * and every commit waited behind it: POST /bet p99 during a settlement went from 114-329 ms to 18-28 ms, the
- * raw UPDATE's own level (bench/, settle scenario; BENCHMARKS.md). Small writes are unaffected.
+ * and every commit waited behind it: POST /bet p99 during a settlement went from 120-329 ms to 17-37 ms, the
+ * raw UPDATE's own level (bench/, settle scenario run alone; BENCHMARKS.md). Small writes are unaffected.
  */
 const SESSION_SETTINGS = "SET backend_flush_after = '256kB'";
 
