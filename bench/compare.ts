@@ -5,8 +5,7 @@
  * p99s. BENCHMARKS.md's side-by-side tables come from here.
  */
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { formatTarget } from './lib/table.js';
+import { formatTarget, verdict } from './lib/table.js';
 import { ratioOf, type Row } from './lib/types.js';
 
 interface RunFile {
@@ -18,13 +17,13 @@ interface RunFile {
 
 const cellOf = (r: Row | undefined): string => {
   if (r === undefined) return '';
-  const verdict = r.pass === undefined ? '' : r.pass ? ' yes' : ' NO';
+  const holds = r.pass === undefined ? '' : ` ${verdict(r)}`;
   if (r.target?.on === 'ratio') {
     const ratio = ratioOf(r);
     const pair = r.unit === 'ms' ? ` (${r.value} / ${r.baseline ?? '?'} ms)` : '';
-    return `${ratio === undefined ? '?' : ratio.toFixed(2)}x${pair}${verdict}`;
+    return `${ratio === undefined ? '?' : ratio.toFixed(2)}x${pair}${holds}`;
   }
-  return `${r.value}${r.unit === '' ? '' : ` ${r.unit}`}${verdict}`;
+  return `${r.value}${r.unit === '' ? '' : ` ${r.unit}`}${holds}`;
 };
 
 /** The run's start, UTC, as "11-27 10:32", from its end time and duration. */
@@ -37,7 +36,7 @@ if (files.length === 0) {
   process.exit(2);
 }
 const runs = await Promise.all(
-  files.map(async (f) => ({ name: basename(f), run: JSON.parse(await readFile(f, 'utf8')) as RunFile })),
+  files.map(async (f) => ({ run: JSON.parse(await readFile(f, 'utf8')) as RunFile })),
 );
 
 const keys: { scenario: string; metric: string; label: string }[] = [];

@@ -13,7 +13,7 @@ export const formatTarget = (r: Row): string => {
   return `${what}${r.target.op === '<=' ? '≤' : '≥'} ${fmt(r.target.limit)}${unit}`;
 };
 
-const verdict = (r: Row): string => (r.pass === undefined ? '' : r.pass ? 'yes' : 'NO');
+export const verdict = (r: Row): string => (r.pass === undefined ? '' : r.pass ? 'yes' : 'NO');
 
 /** The result rows as cells: scenario, metric, value, baseline, ratio, target, holds. */
 export function cells(results: readonly ScenarioResult[]): string[][] {

@@ -1,7 +1,7 @@
 import { listBets as listBetsSql, type BetFilter } from '../../bet-maker/src/db/bets-repo.js';
 import { createCursorCodec } from '../../bet-maker/src/http/cursor.js';
 import { progress } from '../lib/concurrency.js';
-import { generate } from '../lib/datagen.js';
+import { generate, settleTables } from '../lib/datagen.js';
 import { runLoad } from '../lib/http-load.js';
 import { runPaced } from '../lib/paced-load.js';
 import { startStack, type Stack } from '../lib/stack.js';
@@ -183,11 +183,7 @@ async function seed(stack: Stack, events: number, bets: number): Promise<void> {
        FROM generate_series($1::int, $2::int) AS g`,
     500_000,
   );
-  // And a checkpoint, as the settle scenario does: the one the generated WAL sets off otherwise writes through the
-  // measurement (the full run of 2026-11-27 12:15 measured both pages during one, 76 s long).
-  progress('VACUUM ANALYZE bets; CHECKPOINT');
-  await stack.db.pool.query('VACUUM ANALYZE bets');
-  await stack.db.pool.query('CHECKPOINT');
+  await settleTables(stack.db.pool);
 }
 
 /** EXPLAIN ANALYZE of exactly the SQL bet-maker's listBets sends for `filter`. */

@@ -1,6 +1,6 @@
 import { progress, sleep, waitFor } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
-import { PENDING_BETS_SQL, generate } from '../lib/datagen.js';
+import { PENDING_BETS_SQL, generate, settleTables } from '../lib/datagen.js';
 import { runPaced, startPaced, type PacedLoad, type PacedResult } from '../lib/paced-load.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
@@ -23,12 +23,7 @@ export const settle: Scenario = async (ctx) => {
     await waitCaughtUp(stack, 102);
     await generate(stack.db.pool, `pending bets on ${big}`, s.bets, PENDING_BETS_SQL(big));
     await generate(stack.db.pool, `pending bets on ${raw} (baseline)`, s.bets, PENDING_BETS_SQL(raw));
-    const settleDb = async () => {
-      progress('VACUUM ANALYZE bets; CHECKPOINT');
-      await stack.db.pool.query('VACUUM ANALYZE bets');
-      await stack.db.pool.query('CHECKPOINT');
-    };
-    await settleDb();
+    await settleTables(stack.db.pool);
 
     const betLoad = (durationS: number): PacedLoad => ({
       url: stack.base,
@@ -67,7 +62,7 @@ export const settle: Scenario = async (ctx) => {
       progress(`baseline: ${upd.rowCount} rows in ${seconds.toFixed(2)} s`);
       return seconds;
     });
-    await settleDb();
+    await settleTables(stack.db.pool);
 
     progress(`POST /bet at ${s.loadRate}/s on other events, idle, ${s.idleS} s`);
     const idle = await runPaced(betLoad(s.idleS));
