@@ -30,6 +30,31 @@ export interface LoadResult {
   recorder: Recorder;
   bytesPerResponse: number;
   statusCodes: Record<string, number>;
+  /** What went wrong, counted by kind: `HTTP <status>` for non-2xx answers, the error code (or message) for the rest. */
+  failures: Record<string, number>;
+}
+
+/** Counts one failure of the given kind. */
+export function countFailure(failures: Record<string, number>, kind: string): void {
+  failures[kind] = (failures[kind] ?? 0) + 1;
+}
+
+/** The kind of a request error: its code (ECONNRESET, ...) or else its message. */
+export function errorKind(err: unknown): string {
+  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
+  return String(err);
+}
+
+/** Adds the failures of `from` to `into`. */
+export function addFailures(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [kind, n] of Object.entries(from)) into[kind] = (into[kind] ?? 0) + n;
+}
+
+/** `label: HTTP 503 x2, ECONNRESET x1`, or nothing when every request succeeded. */
+export function describeFailures(label: string, r: Pick<LoadResult, 'failures'>): string[] {
+  const kinds = Object.entries(r.failures);
+  if (kinds.length === 0) return [];
+  return [`${label}: ${kinds.map(([k, n]) => `${k} x${n}`).join(', ')}`];
 }
 
 /** Drives HTTP load with autocannon, every connection flat out (a closed loop); `stop()` ends it early. For a steady rate see paced-load.ts. */
@@ -37,6 +62,7 @@ export function startLoad(l: HttpLoad): { done: Promise<LoadResult>; stop: () =>
   const rec = l.recorder ?? new Recorder();
   let bytes = 0;
   let ok = 0;
+  const failures: Record<string, number> = {};
   const setup =
     l.body !== undefined || l.pathFn !== undefined
       ? (req: Request) => ({
@@ -77,11 +103,13 @@ export function startLoad(l: HttpLoad): { done: Promise<LoadResult>; stop: () =>
           recorder: rec,
           bytesPerResponse: ok === 0 ? 0 : bytes / ok,
           statusCodes,
+          failures,
         });
       },
     );
+    instance.on('reqError', (err: unknown) => countFailure(failures, errorKind(err)));
     instance.on('response', (_client: unknown, status: number, resBytes: number, ms: number) => {
-      if (status < 200 || status >= 300) return;
+      if (status < 200 || status >= 300) return countFailure(failures, `HTTP ${status}`);
       ok++;
       bytes += resBytes;
       rec.add(ms);

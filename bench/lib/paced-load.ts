@@ -1,6 +1,6 @@
 import http from 'node:http';
 
-import type { HttpLoad, LoadResult } from './http-load.js';
+import { countFailure, errorKind, type HttpLoad, type LoadResult } from './http-load.js';
 import { Recorder } from './stats.js';
 
 /** An HTTP load (see {@link HttpLoad}) at a steady rate; a request due while every connection is busy waits for one. */
@@ -36,6 +36,7 @@ export function startPaced(l: PacedLoad): { done: Promise<PacedResult>; stop: ()
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
+  const failures: Record<string, number> = {};
   let bytes = 0;
   let stopped = false;
   let stoppedAt = 0;
@@ -57,6 +58,7 @@ export function startPaced(l: PacedLoad): { done: Promise<PacedResult>; stop: ()
       recorder: rec,
       bytesPerResponse: ok === 0 ? 0 : bytes / ok,
       statusCodes,
+      failures,
       issueLateness: { p99: lateness.percentile(99), max: lateness.percentile(100) },
     });
   };
@@ -93,14 +95,16 @@ export function startPaced(l: PacedLoad): { done: Promise<PacedResult>; stop: ()
             rec.add(performance.now() - start);
           } else {
             non2xx++;
+            countFailure(failures, `HTTP ${code}`);
           }
           settle();
         });
       },
     );
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => {
+    req.on('error', (err) => {
       errors++;
+      countFailure(failures, errorKind(err));
       settle();
     });
     req.end(body);

@@ -2,7 +2,7 @@ import { listBets as listBetsSql, type BetFilter } from '../../bet-maker/src/db/
 import { createCursorCodec } from '../../bet-maker/src/http/cursor.js';
 import { progress } from '../lib/concurrency.js';
 import { generate, settleTables } from '../lib/datagen.js';
-import { runLoad } from '../lib/http-load.js';
+import { describeFailures, runLoad } from '../lib/http-load.js';
 import { runPaced } from '../lib/paced-load.js';
 import { startStack, type Stack } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
@@ -142,7 +142,14 @@ export const listBets: Scenario = async (ctx) => {
         { label: 'first page, event_id=', ...pick3(byEvent.latency) },
       ],
       throughput: [],
-      notes: [],
+      notes: [
+        ...describeFailures('failed requests, first page', first),
+        ...describeFailures('failed requests, deep page', deepPage),
+        ...describeFailures('failed requests, deep page with status', deepStatus),
+        ...describeFailures('failed requests, first page of one event', byEvent),
+        ...describeFailures('failed requests, first page flat out', firstFlat),
+        ...describeFailures('failed requests, deep page flat out', deepFlat),
+      ],
       details: {
         bets: s.bets,
         plans,

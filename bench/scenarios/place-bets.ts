@@ -1,6 +1,6 @@
 import { progress } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
-import { runLoad } from '../lib/http-load.js';
+import { addFailures, describeFailures, runLoad } from '../lib/http-load.js';
 import { rawInserts } from '../lib/raw-insert.js';
 import { cpuMeter } from '../lib/services.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
@@ -40,7 +40,7 @@ export const placeBets: Scenario = async (ctx) => {
     const baseRec = new Recorder();
     const prodRec = new Recorder();
     const base = { n: 0, s: 0 };
-    const prod = { n: 0, s: 0, failed: 0 };
+    const prod = { n: 0, s: 0, failed: 0, failures: {} as Record<string, number> };
     const cpu: Record<string, number>[] = [];
     for (let r = 1; r <= rounds; r++) {
       progress(`round ${r}/${rounds}: raw INSERT baseline, ${perRound} s`);
@@ -54,6 +54,7 @@ export const placeBets: Scenario = async (ctx) => {
       prod.n += p.ok;
       prod.s += p.durationS;
       prod.failed += p.non2xx + p.errors;
+      addFailures(prod.failures, p.failures);
       progress(
         `round ${r}/${rounds}: ${round(p.rps)} bets/s, p99 ${round(p.latency.p99)} ms; CPU ${JSON.stringify(cpu.at(-1))}`,
       );
@@ -97,7 +98,7 @@ export const placeBets: Scenario = async (ctx) => {
           baselineLabel: 'raw INSERT',
         },
       ],
-      notes: [],
+      notes: describeFailures('failed POST /bet', prod),
       details: { rounds, secondsPerRound: perRound, latency, baselineLatency: baseLat, cpuPercent: cpu },
     };
   } finally {

@@ -3,7 +3,7 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { progress, sleep, waitFor } from '../lib/concurrency.js';
 import { createEvents, type Provider } from '../lib/grpc.js';
-import { runLoad } from '../lib/http-load.js';
+import { addFailures, describeFailures, runLoad } from '../lib/http-load.js';
 import { cpuMeter, startBenchChild } from '../lib/services.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
 import { Recorder, round, type LatencySummary } from '../lib/stats.js';
@@ -15,6 +15,7 @@ interface Side {
   latency: LatencySummary;
   bytes: number;
   failed: number;
+  failures: Record<string, number>;
 }
 
 /**
@@ -66,8 +67,22 @@ export const readEvents: Scenario = async (ctx) => {
       await load(bareUrl, s.warmupS);
       await load(stack.base, s.warmupS);
       const acc = {
-        base: { n: 0, s: 0, rec: new Recorder(), bytes: 0, failed: 0 },
-        prod: { n: 0, s: 0, rec: new Recorder(), bytes: 0, failed: 0 },
+        base: {
+          n: 0,
+          s: 0,
+          rec: new Recorder(),
+          bytes: 0,
+          failed: 0,
+          failures: {} as Record<string, number>,
+        },
+        prod: {
+          n: 0,
+          s: 0,
+          rec: new Recorder(),
+          bytes: 0,
+          failed: 0,
+          failures: {} as Record<string, number>,
+        },
       };
       for (let r = 1; r <= rounds; r++) {
         for (const side of ['base', 'prod'] as const) {
@@ -78,6 +93,7 @@ export const readEvents: Scenario = async (ctx) => {
           acc[side].s += res.durationS;
           acc[side].bytes = res.bytesPerResponse;
           acc[side].failed += res.non2xx + res.errors;
+          addFailures(acc[side].failures, res.failures);
           progress(
             `${label}, round ${r}/${rounds}, ${side === 'base' ? 'bare Koa' : 'bet-maker'}: ${round(res.rps)} req/s, p99 ${round(res.latency.p99)} ms`,
           );
@@ -88,6 +104,7 @@ export const readEvents: Scenario = async (ctx) => {
         latency: a.rec.summary(),
         bytes: a.bytes,
         failed: a.failed,
+        failures: a.failures,
       });
       return { base: side(acc.base), prod: side(acc.prod) };
     };
@@ -179,7 +196,11 @@ export const readEvents: Scenario = async (ctx) => {
           baselineLabel: 'bare Koa',
         },
       ],
-      notes: [],
+      notes: [
+        ...describeFailures('failed requests, gzip', gz.prod),
+        ...describeFailures('failed requests, identity', plain.prod),
+        ...describeFailures(`failed requests, ${s.changesPerS} changes/s`, live.result),
+      ],
       details: { rounds, secondsPerRound: perRound, gzip: gz, identity: plain, cpuPercent: cpu, live },
     };
   } finally {

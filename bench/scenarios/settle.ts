@@ -1,6 +1,7 @@
 import { progress, sleep, waitFor } from '../lib/concurrency.js';
 import { createEvents } from '../lib/grpc.js';
 import { PENDING_BETS_SQL, generate, settleTables } from '../lib/datagen.js';
+import { describeFailures } from '../lib/http-load.js';
 import { runPaced, startPaced, type PacedLoad, type PacedResult } from '../lib/paced-load.js';
 import { startStack, waitCaughtUp } from '../lib/stack.js';
 import { round } from '../lib/stats.js';
@@ -151,7 +152,10 @@ export const settle: Scenario = async (ctx) => {
           lowerIsBetter: true,
         },
       ],
-      notes: [],
+      notes: [
+        ...describeFailures('failed POST /bet during settlement', busy),
+        ...describeFailures('failed POST /bet during the raw UPDATE', busyRaw),
+      ],
       details: {
         bets: s.bets,
         idle: idle.latency,
