@@ -30,6 +30,13 @@ const cellOf = (r: Row | undefined): string => {
 const startOf = (run: RunFile): string =>
   new Date(Date.parse(run.when) - run.totalS * 1000).toISOString().slice(5, 16).replace('T', ' ');
 
+/** "Intel(R) Xeon(R) Processor" as "Intel Xeon": short enough for a column head. */
+const shortCpu = (model: string): string =>
+  model
+    .replace(/\((R|TM)\)/g, '')
+    .replace(/ (CPU|Processor)\b.*$/, '')
+    .trim();
+
 const files = process.argv.slice(2);
 if (files.length === 0) {
   console.error('usage: npm run bench:compare -- RUN.json [RUN.json ...]');
@@ -58,7 +65,7 @@ const lines: string[][] = [
   [
     '',
     'machine, load average before',
-    ...runs.map(({ run }) => `${run.machine.cpuModel}, ${run.machine.loadAverageBefore.join(' ')}`),
+    ...runs.map(({ run }) => `${shortCpu(run.machine.cpuModel)}, ${run.machine.loadAverageBefore.join(' ')}`),
   ],
   [
     '',
