@@ -42,12 +42,10 @@ if (files.length === 0) {
   console.error('usage: npm run bench:compare -- RUN.json [RUN.json ...]');
   process.exit(2);
 }
-const runs = await Promise.all(
-  files.map(async (f) => ({ run: JSON.parse(await readFile(f, 'utf8')) as RunFile })),
-);
+const runs = await Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as RunFile));
 
 const keys: { scenario: string; metric: string; label: string }[] = [];
-for (const { run } of runs) {
+for (const run of runs) {
   for (const res of run.results) {
     for (const r of res.rows) {
       if (r.target === undefined || keys.some((k) => k.scenario === res.id && k.metric === r.metric))
@@ -61,23 +59,23 @@ for (const { run } of runs) {
 }
 
 const lines: string[][] = [
-  ['scenario', 'target', ...runs.map(({ run }) => startOf(run))],
+  ['scenario', 'target', ...runs.map((run) => startOf(run))],
   [
     '',
     'machine, load average before',
-    ...runs.map(({ run }) => `${shortCpu(run.machine.cpuModel)}, ${run.machine.loadAverageBefore.join(' ')}`),
+    ...runs.map((run) => `${shortCpu(run.machine.cpuModel)}, ${run.machine.loadAverageBefore.join(' ')}`),
   ],
   [
     '',
     'commit',
     ...runs.map(
-      ({ run }) => `\`${run.machine.gitCommit ?? '?'}\`${run.machine.gitDirty === true ? ' (dirty)' : ''}`,
+      (run) => `\`${run.machine.gitCommit ?? '?'}\`${run.machine.gitDirty === true ? ' (dirty)' : ''}`,
     ),
   ],
   ...keys.map((k) => [
     k.scenario,
     k.label,
-    ...runs.map(({ run }) =>
+    ...runs.map((run) =>
       cellOf(run.results.find((x) => x.id === k.scenario)?.rows.find((r) => r.metric === k.metric)),
     ),
   ]),

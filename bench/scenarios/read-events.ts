@@ -66,24 +66,15 @@ export const readEvents: Scenario = async (ctx) => {
       progress(`${label}: warm-up ${s.warmupS} s each`);
       await load(bareUrl, s.warmupS);
       await load(stack.base, s.warmupS);
-      const acc = {
-        base: {
-          n: 0,
-          s: 0,
-          rec: new Recorder(),
-          bytes: 0,
-          failed: 0,
-          failures: {} as Record<string, number>,
-        },
-        prod: {
-          n: 0,
-          s: 0,
-          rec: new Recorder(),
-          bytes: 0,
-          failed: 0,
-          failures: {} as Record<string, number>,
-        },
-      };
+      const newSide = () => ({
+        n: 0,
+        s: 0,
+        rec: new Recorder(),
+        bytes: 0,
+        failed: 0,
+        failures: {} as Record<string, number>,
+      });
+      const acc = { base: newSide(), prod: newSide() };
       for (let r = 1; r <= rounds; r++) {
         for (const side of ['base', 'prod'] as const) {
           const meter = cpuMeter({ bare: bare?.child.pid ?? 0, betMaker: stack.bm.pid, bench: process.pid });
