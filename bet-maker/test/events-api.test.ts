@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import anyTest, { type TestFn } from 'ava';
 import { EventStatus } from '../src/gen/lineprovider/v1/line_provider.js';
 import { createTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -90,6 +92,64 @@ test.serial('when events expire or finish, then GET /events drops them', async (
     ['open-late'],
   );
 });
+
+/** GET with `Accept-Encoding: gzip`: the status, the Content-Encoding and the bytes as sent. */
+function getGzip(base: string, path: string): Promise<{ status: number; encoding: string; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          encoding: res.headers['content-encoding'] ?? '',
+          body: Buffer.concat(chunks),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test.serial(
+  'when a client accepts gzip, then GET /events is the same list compressed, after changes too',
+  async (t) => {
+    const h = await startHarness(t.context.db.url);
+    t.teardown(() => h.stop());
+    const deadline = (i: number) => new Date(Date.now() + 3_600_000 + i * 1_000);
+    // Several hundred events: the body spans several blocks, compressed one by one (EventCache).
+    for (let i = 0; i < 600; i++) h.fake.put({ id: `gz-${i}`, coefficient: '1.50', deadline: deadline(i) });
+    await caughtUp(h);
+    const same = async () => {
+      const zipped = await getGzip(h.base, '/events');
+      t.is(zipped.status, 200);
+      t.is(zipped.encoding, 'gzip');
+      const plain = await call<string>(h.base, 'GET', '/events', {
+        headers: { 'accept-encoding': 'identity' },
+      });
+      t.is(plain.headers.get('content-encoding'), null);
+      const json = gunzipSync(zipped.body).toString('utf8');
+      t.deepEqual(JSON.parse(json), plain.body);
+      return JSON.parse(json) as EventView[];
+    };
+    t.is((await same()).length, 600);
+
+    h.fake.put({ id: 'gz-300', coefficient: '2.75', deadline: deadline(300) });
+    h.fake.put({ id: 'gz-0', status: EventStatus.EVENT_STATUS_FINISHED_WIN });
+    h.fake.put({ id: 'gz-new', coefficient: '9.99', deadline: deadline(450.5) });
+    await caughtUp(h);
+    const after = await same();
+    t.is(after.length, 600);
+    t.is(after.find((e) => e.event_id === 'gz-300')?.coefficient, '2.75');
+    t.is(
+      after.findIndex((e) => e.event_id === 'gz-new'),
+      450,
+    );
+    t.false(after.some((e) => e.event_id === 'gz-0'));
+  },
+);
 
 test.serial('when asked for the operational routes, then they answer', async (t) => {
   const h = await startHarness(t.context.db.url);

@@ -1,3 +1,4 @@
+import { crc32, gunzipSync } from 'node:zlib';
 import test from 'ava';
 import fc from 'fast-check';
 import { loadConfig } from '../src/config.js';
@@ -6,6 +7,7 @@ import { createCursorCodec } from '../src/http/cursor.js';
 import { backoffDelay, retryUntilDone, type Clock } from '../src/watch/backoff.js';
 import { toEventView, type EventRecord } from '../src/domain/event.js';
 import { EventCache } from '../src/watch/event-cache.js';
+import { crc32Combine } from '../src/watch/gzip-parts.js';
 import { toEventRecord } from '../src/watch/mapping.js';
 
 test('when random is fixed, then the backoff doubles up to the cap with full jitter', (t) => {
@@ -80,17 +82,19 @@ test('when the cache body is read, then it is rebuilt only on change or when a d
   cache.replace([ev('a', 2_000), ev('b', 1_000)]);
   const first = cache.bodyAt(0);
   t.is(cache.bodyAt(500), first);
-  const ids = (JSON.parse(cache.bodyAt(1_000).json.toString('utf8')) as { event_id: string }[]).map(
+  const ids = (JSON.parse(cache.bodyAt(1_000).json().toString('utf8')) as { event_id: string }[]).map(
     (e) => e.event_id,
   );
   t.deepEqual(ids, ['a']);
   cache.apply([ev('a', 2_000, 'FINISHED_WIN')]);
-  t.is(cache.bodyAt(1_500).json.toString('utf8'), '[]');
+  t.is(cache.bodyAt(1_500).json().toString('utf8'), '[]');
 });
 
 test('when any changes, snapshots and reads interleave, then the body is the open events in deadline and id order', (t) => {
+  // Enough ids for several blocks, few enough that changes hit the same events again.
+  const id = fc.integer({ min: 0, max: 39 }).map((i) => `e${String(i).padStart(2, '0')}`);
   const record = fc.record({
-    id: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'),
+    id,
     coefficient: fc.constantFrom('1.01', '2.50', '10.00'),
     // Few distinct deadlines, so that ties (ordered by id) and deadlines passing between reads both happen.
     deadline: fc.constantFrom(1_000, 2_000, 3_000).map((ms) => new Date(ms)),
@@ -100,13 +104,27 @@ test('when any changes, snapshots and reads interleave, then the body is the ope
   const step = fc.oneof(
     // Up to 300 changes at once: past 256 the cache stops keeping its order and sorts at the next read.
     fc.record({ apply: fc.array(record, { maxLength: 300 }) }),
-    fc.record({ replace: fc.array(record, { maxLength: 20 }) }),
+    fc.record({ replace: fc.array(record, { maxLength: 40 }) }),
+    // Events finished a few at a time: blocks shrink until they are joined to a neighbour.
+    fc.record({
+      apply: fc.array(
+        fc.record({
+          id,
+          coefficient: fc.constant('1.01'),
+          deadline: fc.constant(new Date(1_000)),
+          status: fc.constant('FINISHED_LOSE'),
+          revision: fc.constant('1'),
+        }) as fc.Arbitrary<EventRecord>,
+        { minLength: 1, maxLength: 8 },
+      ),
+    }),
     // Reads move the clock forward (time never goes back: a body is kept until its first deadline).
     fc.record({ readAfter: fc.integer({ min: 0, max: 800 }) }),
   );
   fc.assert(
-    fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
-      const cache = new EventCache();
+    // Small blocks, so that blocks are split and joined (3 and 5: a block of one or two is joined to its neighbour).
+    fc.property(fc.constantFrom(1, 3, 5, 128), fc.array(step, { maxLength: 30 }), (blockSize, steps) => {
+      const cache = new EventCache({ blockSize });
       const model = new Map<string, EventRecord>();
       let now = 0;
       const put = (events: EventRecord[]) => {
@@ -115,6 +133,16 @@ test('when any changes, snapshots and reads interleave, then the body is the ope
           else model.delete(e.id);
         }
       };
+      // A full line to start from, so that blocks exist to be split and joined.
+      const line = Array.from({ length: 40 }, (_, i) => ({
+        id: `e${String(i).padStart(2, '0')}`,
+        coefficient: '1.01',
+        deadline: new Date(1_000 * (1 + (i % 3))),
+        status: 'NEW' as const,
+        revision: '1',
+      }));
+      cache.replace(line);
+      put(line);
       for (const s of steps) {
         if ('apply' in s) {
           cache.apply(s.apply);
@@ -129,11 +157,26 @@ test('when any changes, snapshots and reads interleave, then the body is the ope
             .filter((e) => e.deadline.getTime() > now)
             .sort((x, y) => x.deadline.getTime() - y.deadline.getTime() || (x.id < y.id ? -1 : 1))
             .map(toEventView);
-          t.deepEqual(JSON.parse(cache.bodyAt(now).json.toString('utf8')), expected);
+          const body = cache.bodyAt(now);
+          const json = body.json().toString('utf8');
+          t.deepEqual(JSON.parse(json), expected);
+          t.is(body.bytes, Buffer.byteLength(json));
+          // The gzip form, joined from blocks compressed apart, is the same bytes.
+          t.is(gunzipSync(body.gzip()).toString('utf8'), json);
           t.is(cache.size, model.size);
         }
       }
     }),
+    { numRuns: 400 },
+  );
+});
+
+test('when two CRC-32s are combined, then the result is the CRC-32 of both inputs one after the other', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 70_000 }), (a, b) => {
+      t.is(crc32Combine(crc32(a), crc32(b), b.length), crc32(Buffer.concat([a, b])));
+    }),
+    { numRuns: 200 },
   );
 });
 
