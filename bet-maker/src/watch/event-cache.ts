@@ -1,16 +1,9 @@
 import type { EventRecord } from '../domain/event.js';
-import { EventBlocks, type Entry } from './event-blocks.js';
+import { EventBlocks, type Entry, type Rendered } from './event-blocks.js';
 
 /** A serialised `GET /events` body, valid until the earliest deadline in it passes. */
-export interface EventsBody {
+export interface EventsBody extends Omit<Rendered, 'count'> {
   etag: string;
-  validUntil: number;
-  /** Length of the JSON. */
-  bytes: number;
-  /** The UTF-8 JSON, built at the first call: a response then copies no string into bytes. */
-  json: () => Buffer;
-  /** The JSON gzip-compressed, built at the first call (see EventBlocks). */
-  gzip: () => Buffer;
 }
 
 /** Settings of an {@link EventCache}. */
