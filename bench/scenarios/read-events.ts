@@ -213,17 +213,30 @@ async function whileChanging<T>(
   let running = true;
   let changes = 0;
   let failed = 0;
+  // Changes go at their due time without waiting for the ones before (at most 64 in flight): one awaited call
+  // after another fell behind (about 70 a second instead of 100) once the load beside it grew.
+  const inFlight = new Set<Promise<void>>();
   const changer = (async () => {
     const started = performance.now();
     while (running) {
       const due = Math.floor(((performance.now() - started) / 1000) * perS);
-      for (; changes < due; changes++) {
+      for (; changes < due && inFlight.size < 64; changes++) {
         const id = ids[changes % ids.length] ?? '';
         const coefficient = changes % 2 === 0 ? '1.55' : '1.65';
-        await provider.update(id, { coefficient }).catch(() => failed++);
+        const call: Promise<void> = provider
+          .update(id, { coefficient })
+          .then(
+            () => undefined,
+            () => {
+              failed++;
+            },
+          )
+          .finally(() => inFlight.delete(call));
+        inFlight.add(call);
       }
       await sleep(2);
     }
+    await Promise.all(inFlight);
   })();
   try {
     return { result: await work(), changes, failed };
