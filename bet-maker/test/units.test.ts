@@ -123,7 +123,7 @@ test('when any changes, snapshots and reads interleave, then the body is the ope
   );
   fc.assert(
     // Small blocks, so that blocks are split and joined (3 and 5: a block of one or two is joined to its neighbour).
-    fc.property(fc.constantFrom(1, 3, 5, 128), fc.array(step, { maxLength: 30 }), (blockSize, steps) => {
+    fc.property(fc.constantFrom(1, 3, 5, 256), fc.array(step, { maxLength: 30 }), (blockSize, steps) => {
       const cache = new EventCache({ blockSize });
       const model = new Map<string, EventRecord>();
       let now = 0;

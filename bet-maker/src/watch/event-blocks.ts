@@ -48,6 +48,11 @@ class BlockBytes {
     private readonly starts: Uint32Array,
   ) {}
 
+  /** Entries in `json`. */
+  get count(): number {
+    return this.starts.length;
+  }
+
   /** The JSON from the `index`-th entry on, without the comma before it. */
   from(index: number): Buffer {
     return this.json.subarray((this.starts[index] ?? this.json.length) + 1);
@@ -126,8 +131,10 @@ export class EventBlocks {
     const rest = this.blocks.slice(b + 1).map(bytesOf);
     let count = head === undefined ? 0 : head.entries.length - k;
     let bytes = first.length + CLOSE.length;
-    for (const r of rest) bytes += r.json.length;
-    for (let i = b + 1; i < this.blocks.length; i++) count += this.blocks[i]?.entries.length ?? 0;
+    for (const r of rest) {
+      count += r.count;
+      bytes += r.json.length;
+    }
     let json: Buffer | undefined;
     let zipped: Buffer | undefined;
     return {
