@@ -70,7 +70,11 @@ export function createApp(config: Config, deps: AppDeps = {}): App {
   const metrics = createMetrics({
     eventsByStatus: () => store.countByStatus(),
     revision: () => store.revision,
-    watchers: () => ({ ...watchers.metrics, currentQueueDepth: watchers.currentQueueDepth }),
+    watchers: () => ({
+      ...watchers.metrics,
+      currentQueueDepth: watchers.currentQueueDepth,
+      flushIntervalMs: watchers.flushIntervalMs,
+    }),
   });
   const watchers = new WatchRegistry(
     store,

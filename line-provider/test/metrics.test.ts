@@ -46,6 +46,8 @@ test('when scraped, then /metrics reports events, revision, watchers, changes se
   t.is(valueOf(text, 'line_provider_watch_changes_sent_total'), 3);
   t.is(valueOf(text, 'line_provider_watch_queue_depth'), 0);
   t.true((valueOf(text, 'line_provider_watch_queue_depth_max') ?? 0) >= 1);
+  const flushInterval = valueOf(text, 'line_provider_watch_flush_interval_seconds') ?? 0;
+  t.true(flushInterval >= 0.005 && flushInterval <= 0.02, `flush interval ${flushInterval}`);
   t.is(valueOf(text, 'line_provider_watchers_dropped_total'), 0);
   t.is(valueOf(text, 'line_provider_rpc_total{method="CreateEvent",code="OK"}'), 2);
   t.is(valueOf(text, 'line_provider_rpc_total{method="GetEvent",code="NOT_FOUND"}'), 1);

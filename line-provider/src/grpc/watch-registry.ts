@@ -7,6 +7,7 @@ import type { EventStore } from '../store/event-store.js';
 import type { ResumePoint } from '../store/watch-types.js';
 import type { CloseReason, WatchCall, WatchSessionOptions } from './watch-session.js';
 import { ChangeEncoder } from './change-encoding.js';
+import { FlushPacer } from './flush-pacer.js';
 import { WatchSession } from './watch-session.js';
 
 /** Counters of the watch streams, for tests; metrics count through a {@link WatchObserver}. */
@@ -48,6 +49,8 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
   private maxDepth = 0;
   /** Each change encoded once for every stream. */
   private readonly encoder = new ChangeEncoder();
+  /** How long live changes wait to be written together, by how late the event loop runs. */
+  private readonly pacer = new FlushPacer();
 
   constructor(
     private readonly store: EventStore,
@@ -65,6 +68,11 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
     return deepest;
   }
 
+  /** How long live changes wait now to be written together (FlushPacer). */
+  get flushIntervalMs(): number {
+    return this.pacer.intervalMs;
+  }
+
   get metrics(): WatchMetrics {
     return {
       active: this.sessions.size,
@@ -77,7 +85,7 @@ export class WatchRegistry extends EventEmitter<WatchRegistryEvents> {
   /** Serves one WatchEvents call until it ends; `requestId` (the caller's x-request-id) goes into its log lines. */
   serve(call: WatchCall, resume: ResumePoint | undefined, requestId?: string): void {
     const logger = requestId === undefined ? this.logger : this.logger.child({ requestId });
-    const session = new WatchSession(call, this.store, this.encoder, this.options, logger, {
+    const session = new WatchSession(call, this.store, this.encoder, this.pacer, this.options, logger, {
       onQueueDepth: (depth) => {
         this.maxDepth = Math.max(this.maxDepth, depth);
       },

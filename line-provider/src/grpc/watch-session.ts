@@ -9,19 +9,19 @@ import type { WatchEventsRequest, WatchEventsResponse } from '../gen/lineprovide
 import type { EventStore } from '../store/event-store.js';
 import type { ResumePoint, WatchStart } from '../store/watch-types.js';
 import type { ChangeEncoder } from './change-encoding.js';
+import type { FlushPacer } from './flush-pacer.js';
 import { Fifo } from './fifo.js';
 import { headerMessage, heartbeatMessage, snapshotEndMessage, snapshotMessages } from './watch-messages.js';
 
 export type WatchCall = ServerWritableStream<WatchEventsRequest, WatchEventsResponse>;
 
-/**
- * Live changes go out at most once per this many ms per stream: the first change after a quiet spell at once,
- * the ones that follow within the interval together at its end. At 1,000 changes/s to 100 watchers, a burst of
- * about 5 changes per stream every 5 ms instead of a wake-up, a heartbeat timer and a socket write per change
- * per stream; a client that takes several changes per message gets each burst as one message (bench/, fan-out
- * scenario). A change waits 5 ms at most.
+/*
+ * Live changes go out at most once per flush interval per stream (FlushPacer: 5 ms, longer while the event loop
+ * runs late): the first change after a quiet spell at once, the ones that follow within the interval together at
+ * its end. At 1,000 changes/s to 100 watchers, a burst of about 5 changes per stream every 5 ms instead of a
+ * wake-up, a heartbeat timer and a socket write per change per stream; a client that takes several changes per
+ * message gets each burst as one message (bench/, fan-out scenario).
  */
-const FLUSH_INTERVAL_MS = 5;
 /** A burst goes at once when it reaches this many changes (or half the queue limit): waiting must never be what fills a queue. */
 const MAX_BURST = 256;
 /** The most changes in one `changes` message, whatever the client asks for. */
@@ -70,6 +70,7 @@ export class WatchSession {
     private readonly call: WatchCall,
     private readonly store: EventStore,
     private readonly encoder: ChangeEncoder,
+    private readonly pacer: FlushPacer,
     private readonly options: WatchSessionOptions,
     private readonly logger: Logger,
     private readonly hooks: WatchSessionHooks,
@@ -130,7 +131,8 @@ export class WatchSession {
     // A pump that is writing (no wake) takes this change in its current burst.
     if (this.wake === undefined) return;
     const full = this.queue.length >= Math.min(MAX_BURST, this.options.queueLimit / 2);
-    const wait = this.lastFlush + FLUSH_INTERVAL_MS - performance.now();
+    const now = performance.now();
+    const wait = this.lastFlush + this.pacer.intervalMs - now;
     if (wait <= 0 || full) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -138,8 +140,10 @@ export class WatchSession {
       return;
     }
     if (this.flushTimer !== undefined) return;
+    const due = now + wait;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
+      this.pacer.observe(performance.now() - due);
       this.wake?.();
     }, wait);
   }
