@@ -16,7 +16,9 @@ const SMOOTHING = 16;
  *
  * Measured (bench/, fan-out, 100 watchers at 1,000 changes/s on a 2-core machine that the scenario saturates,
  * 2026-11-27 22:20): delivery p99 231 to 314 ms with a fixed 5 ms, 106 to 181 ms with 10 ms, 98 and 122 ms with
- * 20 ms; but at 100 changes/s a fixed 20 ms cost 28 and 34 ms against 17 to 19 ms.
+ * 20 ms; but at 100 changes/s a fixed 20 ms cost 28 and 34 ms against 17 to 19 ms. This pacer, alternating
+ * with the fixed 5 ms: 108 to 174 ms against 221 to 272 ms, and 13 to 20 ms against 15 to 27 ms at 100
+ * changes/s (BENCHMARKS.md, optimisation 16).
  */
 export class FlushPacer {
   /** Smoothed lateness of the flush timers beyond SLACK_MS, in ms. */
