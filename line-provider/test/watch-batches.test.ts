@@ -4,6 +4,7 @@ import type { EventRecord } from '../src/domain/event.js';
 import type { Event } from '../src/gen/lineprovider/v1/line_provider.js';
 import { LineProviderServiceService, WatchEventsResponse } from '../src/gen/lineprovider/v1/line_provider.js';
 import { ChangeEncoder, withPrebuiltWatchEncoding } from '../src/grpc/change-encoding.js';
+import { MIN_FLUSH_INTERVAL_MS } from '../src/grpc/flush-pacer.js';
 import { toProtoEvent } from '../src/grpc/mappers.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { buildCreate, startServer, StreamReader, watch } from './helpers.js';
@@ -52,6 +53,33 @@ test('when a watcher takes batches and changes come in a burst, then they come i
     Array.from({ length: 50 }, (_, i) => i + 1),
   );
   t.true(sizes.length < 50, `messages: ${sizes.join(',')}`);
+});
+
+/** Keeps the event loop busy for `ms`, as a process short of CPU finds it. */
+function blockLoop(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy
+  }
+}
+
+test('when the event loop runs late, then live changes wait longer between writes', async (t) => {
+  const { client, app } = await startServer(t);
+  const reader = new StreamReader(watch(client, { maxChangesPerMessage: 256 }));
+  await reader.readSnapshot();
+  t.is(app.watchers.flushIntervalMs, MIN_FLUSH_INTERVAL_MS);
+
+  // A change right after a write waits for the stream's flush timer, which the blocked loop makes fire late.
+  // Several rounds, so that a machine that stalls past the interval in one of them does not decide the test.
+  for (let round = 0; round < 5; round += 1) {
+    await app.store.create(buildCreate({ eventId: `first-${round}` }));
+    await new Promise((resolve) => setImmediate(resolve));
+    await app.store.create(buildCreate({ eventId: `second-${round}` }));
+    blockLoop(30);
+    await readChanges(reader, 2);
+  }
+
+  t.true(app.watchers.flushIntervalMs > MIN_FLUSH_INTERVAL_MS, `interval ${app.watchers.flushIntervalMs}`);
 });
 
 test('when a watcher asks for at most 3 changes per message, then no message carries more', async (t) => {
