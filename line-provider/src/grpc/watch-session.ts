@@ -131,8 +131,8 @@ export class WatchSession {
     // A pump that is writing (no wake) takes this change in its current burst.
     if (this.wake === undefined) return;
     const full = this.queue.length >= Math.min(MAX_BURST, this.options.queueLimit / 2);
-    const now = performance.now();
-    const wait = this.lastFlush + this.pacer.intervalMs - now;
+    const due = this.lastFlush + this.pacer.intervalMs;
+    const wait = due - performance.now();
     if (wait <= 0 || full) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -140,7 +140,6 @@ export class WatchSession {
       return;
     }
     if (this.flushTimer !== undefined) return;
-    const due = now + wait;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
       this.pacer.observe(performance.now() - due);
