@@ -1,6 +1,7 @@
 import test from 'ava';
 
 import { EventStatus } from '../src/gen/lineprovider/v1/line_provider.js';
+import { MAX_FLUSH_INTERVAL_MS, MIN_FLUSH_INTERVAL_MS } from '../src/grpc/flush-pacer.js';
 import { buildCreate, metadataOf, rpc, startServer, StreamReader, watch } from './helpers.js';
 import { capturingLogger, tempDataDir } from './journal-helpers.js';
 
@@ -47,7 +48,10 @@ test('when scraped, then /metrics reports events, revision, watchers, changes se
   t.is(valueOf(text, 'line_provider_watch_queue_depth'), 0);
   t.true((valueOf(text, 'line_provider_watch_queue_depth_max') ?? 0) >= 1);
   const flushInterval = valueOf(text, 'line_provider_watch_flush_interval_seconds') ?? 0;
-  t.true(flushInterval >= 0.005 && flushInterval <= 0.02, `flush interval ${flushInterval}`);
+  t.true(
+    flushInterval >= MIN_FLUSH_INTERVAL_MS / 1000 && flushInterval <= MAX_FLUSH_INTERVAL_MS / 1000,
+    `flush interval ${flushInterval}`,
+  );
   t.is(valueOf(text, 'line_provider_watchers_dropped_total'), 0);
   t.is(valueOf(text, 'line_provider_rpc_total{method="CreateEvent",code="OK"}'), 2);
   t.is(valueOf(text, 'line_provider_rpc_total{method="GetEvent",code="NOT_FOUND"}'), 1);

@@ -4,6 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 
 import type { EventStatus } from '../domain/event.js';
 import type { RefusalReason } from '../grpc/access.js';
+import { MAX_FLUSH_INTERVAL_MS, MIN_FLUSH_INTERVAL_MS } from '../grpc/flush-pacer.js';
 import type { WatchMetrics, WatchObserver } from '../grpc/watch-registry.js';
 import type { JournalObserver } from '../store/file-journal/file-journal.js';
 
@@ -73,7 +74,7 @@ export function createMetrics(sources: MetricSources): LineProviderMetrics {
   });
   new Gauge({
     name: 'line_provider_watch_flush_interval_seconds',
-    help: 'How long live changes wait to be written to a stream together: 0.005 while the event loop keeps up, up to 0.02 while it runs late',
+    help: `How long live changes wait to be written to a stream together: ${MIN_FLUSH_INTERVAL_MS / 1000} while the event loop keeps up, up to ${MAX_FLUSH_INTERVAL_MS / 1000} while it runs late`,
     registers,
     collect() {
       this.set(sources.watchers().flushIntervalMs / 1000);
